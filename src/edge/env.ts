@@ -1,0 +1,15 @@
+/** Every binding of the edge Worker, as declared in wrangler.toml. */
+export interface Env {
+  API_KEYS: KVNamespace
+  EXPLANATION_CACHE: KVNamespace
+  BLOBS: R2Bucket
+  JOBS: DurableObjectNamespace
+  JOB_ITEMS: Queue
+  WORKER_URLS: string
+  WORKER_TOKEN: string
+  UPLOAD_SIGNING_SECRET: string
+  MAX_BODY_BYTES: string
+  CACHE_TTL_SECONDS: string
+  WORKER_TIMEOUT_MS: string
+  RATE_LIMIT_PER_MINUTE: string
+}

@@ -1,0 +1,98 @@
+import { z } from '@hono/zod-openapi'
+
+/**
+ * Schemas shared by the edge (public API, OpenAPI) and the GPU worker (internal API).
+ * One definition per fact: the edge validates the public request with these, the worker validates
+ * what the edge forwards with the same schemas, and both read their types from here.
+ */
+
+export const MAX_CLASSES = 10
+
+/** A class is named by id (0-based) or by label. */
+export const classRefSchema = z.union([z.number().int().nonnegative(), z.string().min(1).max(100)])
+
+export const explainOptionsSchema = z
+  .object({
+    model: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*(@\d+\.\d+\.\d+)?$/)
+      .optional()
+      .openapi({ description: 'Model id, optionally `id@version`. Defaults to the default model.' }),
+    topK: z.number().int().min(1).max(MAX_CLASSES).default(3).openapi({
+      description: 'How many predictions, and maps for the top-k classes.',
+    }),
+    classes: z.array(classRefSchema).min(1).max(MAX_CLASSES).optional().openapi({
+      description: 'Explain exactly these classes (ids or labels); overrides topK for maps.',
+    }),
+    overlay: z.boolean().default(false).openapi({
+      description: 'Also return a colour heatmap blended over the original image (PNG, original size).',
+    }),
+  })
+  .strict()
+  .openapi('ExplainOptions')
+
+export type ExplainOptions = z.infer<typeof explainOptionsSchema>
+
+export const sizeSchema = z.object({ width: z.number().int(), height: z.number().int() })
+
+export const modelInfoSchema = z
+  .object({
+    id: z.string(),
+    version: z.string(),
+    family: z.enum(['cnn', 'vit']),
+    numClasses: z.number().int(),
+    labels: z.array(z.string()),
+    input: sizeSchema,
+    mapSize: sizeSchema,
+    default: z.boolean(),
+  })
+  .openapi('Model')
+
+export type ModelInfo = z.infer<typeof modelInfoSchema>
+
+export const modelListSchema = z.object({ models: z.array(modelInfoSchema) }).openapi('ModelList')
+
+export const predictionSchema = z
+  .object({ classId: z.number().int(), label: z.string(), score: z.number() })
+  .openapi('Prediction')
+
+export const explanationSchema = z
+  .object({
+    classId: z.number().int(),
+    label: z.string(),
+    width: z.number().int(),
+    height: z.number().int(),
+    map: z.string().openapi({ description: 'Base64 8-bit grayscale PNG, 0..255 = min-max scaled saliency.' }),
+    overlay: z.string().optional().openapi({ description: 'Base64 PNG heatmap over the original image.' }),
+  })
+  .openapi('Explanation')
+
+export const cropSchema = z
+  .object({ x: z.number().int(), y: z.number().int(), width: z.number().int(), height: z.number().int() })
+  .openapi('Crop', { description: "Where the model's input crop lies, in original-image pixels." })
+
+/** What a GPU worker answers on `POST /internal/v1/explain`; the edge adds id, sha256, cached. */
+export const workerExplainResultSchema = z.object({
+  model: z.object({ id: z.string(), version: z.string() }),
+  image: sizeSchema,
+  crop: cropSchema,
+  predictions: z.array(predictionSchema),
+  explanations: z.array(explanationSchema),
+  timings: z.object({ inferenceMs: z.number(), queueMs: z.number(), totalMs: z.number() }),
+})
+
+export type WorkerExplainResult = z.infer<typeof workerExplainResultSchema>
+
+/** RFC 9457 problem details, plus the request id and a stable machine-readable code. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    code: z.string().optional(),
+    requestId: z.string().optional(),
+  })
+  .openapi('Problem')
+
+export type Problem = z.infer<typeof problemSchema>
