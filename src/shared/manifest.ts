@@ -40,6 +40,11 @@ export const manifestSchema = z
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
       opset: z.number().int().min(17),
     }),
+    /** The same backbone without the attention (inputs `image`; outputs `logits`, `features` = last feature
+     *  layer): the baseline for explanation-cost ratios and the graph RISE / Score-CAM run on. */
+    classifier: z
+      .object({ file: z.string().regex(/^[\w.-]+\.onnx$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+      .optional(),
     training: z.object({
       data: z.string(),
       seed: z.number().int(),
