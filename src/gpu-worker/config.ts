@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { formatIssues } from './issues'
 
 const positiveInt = z.coerce.number().int().positive()
 
@@ -29,8 +30,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env)
   if (!parsed.success) {
     // Names the setting, never echoes its value: WORKER_TOKEN is a secret.
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    throw new Error(`invalid worker configuration: ${issues}`)
+    throw new Error(`invalid worker configuration: ${formatIssues(parsed.error)}`)
   }
   return parsed.data
 }

@@ -40,6 +40,7 @@ export async function decodeImage(
       `image is ${bytes.length} bytes; the limit is ${limits.maxBytes}`,
     )
   }
+  if (bytes.length === 0) throw new ProblemError('undecodable_image', 'the request body is empty')
   const format = sniffImageFormat(bytes)
   const { width, height } = await readDisplaySize(bytes, limits.maxPixels)
   const plan = planInput(width, height, pre)

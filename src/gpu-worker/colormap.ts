@@ -1,0 +1,25 @@
+/**
+ * Turbo (Google, 2019), a perceptual rainbow colormap, as a 256-entry RGB lookup table built from its
+ * published polynomial approximation.
+ */
+function turbo(x: number): [number, number, number] {
+  const r =
+    0.13572138 +
+    x * (4.6153926 + x * (-42.66032258 + x * (132.13108234 + x * (-152.94239396 + x * 59.28637943))))
+  const g =
+    0.09140261 + x * (2.19418839 + x * (4.84296658 + x * (-14.18503333 + x * (4.27729857 + x * 2.82956604))))
+  const b =
+    0.1066733 +
+    x * (12.64194608 + x * (-60.58204836 + x * (110.36276771 + x * (-89.90310912 + x * 27.34824973))))
+  const to8 = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 255)
+  return [to8(r), to8(g), to8(b)]
+}
+
+/** `TURBO[3 * v + c]` is channel c of the colour for gray level v. */
+export const TURBO: Uint8Array = Uint8Array.from({ length: 256 }, (_, v) => v).reduce(
+  (lut, v) => {
+    lut.set(turbo(v / 255), 3 * v)
+    return lut
+  },
+  new Uint8Array(256 * 3),
+)

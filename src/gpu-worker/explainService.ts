@@ -1,0 +1,81 @@
+import type { ExplainOptions, WorkerExplainResult } from '../shared/contract'
+import { selectClasses } from './classSelection'
+import { DynamicBatcher } from './DynamicBatcher'
+import { type DecodeLimits, decodeImage } from './decodeImage'
+import { encodeMapPng } from './explanationMap'
+import type { WorkerMetrics } from './metrics'
+import type { LoadedModel, ModelRegistry } from './modelRegistry'
+import { type ModelRequest, type ModelResult, runExplainBatch } from './modelRunner'
+import { topPredictions } from './predictions'
+import { renderOverlays } from './renderOverlay'
+
+export interface ExplainSettings {
+  limits: DecodeLimits
+  maxBatch: number
+  maxBatchDelayMs: number
+  maxQueue: number
+}
+
+/** An image in, predictions and explanation maps out: decode -> batch -> one forward pass -> post-process. */
+export class ExplainService {
+  readonly #batchers = new Map<string, DynamicBatcher<ModelRequest, ModelResult>>()
+  readonly #registry: ModelRegistry
+  readonly #settings: ExplainSettings
+
+  constructor(registry: ModelRegistry, settings: ExplainSettings, metrics: WorkerMetrics) {
+    this.#registry = registry
+    this.#settings = settings
+    for (const model of registry.all()) {
+      const id = model.manifest.id
+      const batcher = new DynamicBatcher((requests: ModelRequest[]) => runExplainBatch(model, requests), {
+        maxBatch: settings.maxBatch,
+        maxDelayMs: settings.maxBatchDelayMs,
+        maxQueue: settings.maxQueue,
+        onBatch: (size, ms) => metrics.observeBatch(id, size, ms),
+      })
+      this.#batchers.set(id, batcher)
+      metrics.trackQueueDepth(id, () => batcher.queueDepth)
+      metrics.executionProvider.set({ model: id, provider: model.executionProvider }, 1)
+    }
+  }
+
+  /** Rejects with a ProblemError for every expected failure, or with `signal.reason` once it aborts. */
+  async explain(
+    bytes: Uint8Array,
+    options: ExplainOptions,
+    signal?: AbortSignal,
+  ): Promise<WorkerExplainResult> {
+    const started = performance.now()
+    const model = this.#registry.get(options.model)
+    const classes = selectClasses(options, model.manifest)
+    const image = await decodeImage(bytes, model.manifest.preprocessing, this.#settings.limits)
+    signal?.throwIfAborted()
+    const submitted = performance.now()
+    const result = await this.#batcherFor(model).submit({ pixels: image.pixels, classes }, signal)
+    const queueMs = performance.now() - submitted - result.inferenceMs
+    const { labels } = model.manifest
+    const [maps, overlays] = await Promise.all([
+      Promise.all(result.maps.map(encodeMapPng)),
+      options.overlay ? renderOverlays(bytes, result.maps, image.crop, this.#settings.limits.maxPixels) : [],
+    ])
+    return {
+      model: { id: model.manifest.id, version: model.manifest.version },
+      image: { width: image.width, height: image.height },
+      crop: image.crop,
+      predictions: topPredictions(result.logits, labels, options.topK),
+      explanations: result.classIds.map((classId, j) => ({
+        classId,
+        label: labels[classId] ?? String(classId),
+        width: result.maps[j]?.width ?? 0,
+        height: result.maps[j]?.height ?? 0,
+        map: (maps[j] as Buffer).toString('base64'),
+        ...(overlays[j] && { overlay: overlays[j].toString('base64') }),
+      })),
+      timings: { inferenceMs: result.inferenceMs, queueMs, totalMs: performance.now() - started },
+    }
+  }
+
+  #batcherFor(model: LoadedModel): DynamicBatcher<ModelRequest, ModelResult> {
+    return this.#batchers.get(model.manifest.id) as DynamicBatcher<ModelRequest, ModelResult>
+  }
+}
