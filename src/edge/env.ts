@@ -1,9 +1,12 @@
+import type { RateLimiter } from './middleware/rateLimit/rateLimiter'
+
 /** Every binding of the edge Worker, as declared in wrangler.toml. */
 export interface Env {
   API_KEYS: KVNamespace
   EXPLANATION_CACHE: KVNamespace
   BLOBS: R2Bucket
   JOBS: DurableObjectNamespace
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>
   JOB_ITEMS: Queue
   WORKER_URLS: string
   WORKER_TOKEN: string
@@ -12,4 +15,6 @@ export interface Env {
   CACHE_TTL_SECONDS: string
   WORKER_TIMEOUT_MS: string
   RATE_LIMIT_PER_MINUTE: string
+  IMAGE_FETCH_TIMEOUT_MS: string
+  ALLOW_LOOPBACK_HTTP: string
 }

@@ -96,3 +96,30 @@ export const problemSchema = z
   .openapi('Problem')
 
 export type Problem = z.infer<typeof problemSchema>
+
+/** `POST /v1/explain` with `application/json`: an image by URL plus the options, side by side. */
+export const explainJsonRequestSchema = explainOptionsSchema
+  .extend({
+    imageUrl: z.url().openapi({ description: 'https URL of the image (see Security in the API guide).' }),
+  })
+  .strict()
+  .openapi('ExplainJsonRequest')
+
+/** The public answer of `POST /v1/explain`: the worker's result plus identity, image hash and cache state. */
+export const explainResponseSchema = z
+  .object({
+    id: z.string().openapi({ description: 'Content-addressed id: the same image, model and options give the same id.' }),
+    model: z.object({ id: z.string(), version: z.string() }),
+    image: z.object({ sha256: z.string(), width: z.number().int(), height: z.number().int() }),
+    crop: cropSchema,
+    predictions: z.array(predictionSchema),
+    explanations: z.array(explanationSchema),
+    cached: z.boolean(),
+    timings: z.object({
+      totalMs: z.number().openapi({ description: 'Time spent on this request at the edge.' }),
+      inferenceMs: z.number().openapi({ description: 'Model time when the explanation was computed.' }),
+    }),
+  })
+  .openapi('ExplainResult')
+
+export type ExplainResponse = z.infer<typeof explainResponseSchema>

@@ -1,0 +1,37 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { requestId } from 'hono/request-id'
+import type { EdgeContext } from './context'
+import { apiKeyAuth } from './middleware/auth'
+import { bodyLimit } from './middleware/bodyLimit'
+import { rateLimit } from './middleware/rateLimit'
+import { notFound, renderProblem } from './problem/problem'
+import { jobRoutes } from './jobs/jobRoutes'
+import { explainRoutes } from './routes/explain'
+import { modelRoutes } from './routes/models'
+import { opsRoutes } from './routes/ops'
+import { uploadPutRoutes } from './uploads/uploadPutRoute'
+import { uploadRoutes } from './uploads/uploadRoutes'
+
+/** The public API, in the order a request travels through it. */
+export const app = new OpenAPIHono<EdgeContext>()
+app.use(requestId())
+app.use('/v1/*', apiKeyAuth(), rateLimit(), bodyLimit())
+app.route('/', opsRoutes)
+app.route('/', modelRoutes)
+app.route('/', explainRoutes)
+app.route('/', uploadRoutes)
+app.route('/', jobRoutes)
+// Signed upload PUTs sit outside /v1: their signature, not an API key, authorises them.
+app.route('/', uploadPutRoutes)
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' })
+app.doc31('/openapi.json', {
+  openapi: '3.1.0',
+  info: {
+    title: 'T-TAME Explain API',
+    version: '1.0.0',
+    description: 'Class-specific saliency maps for image classifiers in one forward pass.',
+  },
+})
+app.onError(renderProblem)
+app.notFound(notFound)

@@ -1,0 +1,36 @@
+import type { WorkerExplainResult } from '../../shared/contract'
+
+/** Entries above this are served but not stored (big overlays), so one request cannot bloat the cache. */
+const MAX_ENTRY_BYTES = 4 * 1024 * 1024
+
+/** Everything that changes an explanation, in one canonical string: image hash, model@version, options. */
+export function explanationKey(
+  imageSha256: string,
+  model: { id: string; version: string },
+  options: { topK: number; classes?: number[]; overlay: boolean },
+): string {
+  const classes = options.classes?.join(',') ?? ''
+  return `v1/${imageSha256}/${model.id}@${model.version}/topK=${options.topK};classes=${classes};overlay=${Number(options.overlay)}`
+}
+
+/**
+ * Explanations in KV with a TTL: shared by all isolates, survives restarts, bounded by TTL and entry size.
+ * Reads use KV's `cacheTtl`, which keeps hot keys in the PoP's local cache; the Cache API in front would
+ * duplicate that and need a URL scheme of its own, so it is not used.
+ */
+export class ExplanationCache {
+  constructor(
+    private readonly kv: KVNamespace,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  get(key: string): Promise<WorkerExplainResult | null> {
+    return this.kv.get<WorkerExplainResult>(key, { type: 'json', cacheTtl: Math.min(this.ttlSeconds, 3600) })
+  }
+
+  async put(key: string, result: WorkerExplainResult): Promise<void> {
+    const value = JSON.stringify(result)
+    if (value.length > MAX_ENTRY_BYTES) return
+    await this.kv.put(key, value, { expirationTtl: Math.max(60, this.ttlSeconds) })
+  }
+}

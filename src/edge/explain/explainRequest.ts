@@ -1,0 +1,65 @@
+import type { z } from '@hono/zod-openapi'
+import { type ExplainOptions, explainOptionsSchema } from '../../shared/contract'
+import { ProblemError } from '../problem/problem'
+
+export const badOptions = (error: z.ZodError) =>
+  new ProblemError(
+    400,
+    'bad_options',
+    'Invalid options',
+    error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('; '),
+  )
+
+/** Text fields (query string or form) to typed option values; the schema then judges them. */
+function typedField(name: string, values: string[]): unknown {
+  const number = (v: string) => (/^\d+$/.test(v) ? Number(v) : v)
+  const last = values.at(-1) ?? ''
+  if (name === 'topK') return number(last)
+  if (name === 'overlay')
+    return last === 'true' || last === '1' ? true : last === 'false' || last === '0' ? false : last
+  if (name === 'classes') return values.flatMap((v) => v.split(',')).map((v) => number(v.trim()))
+  return last
+}
+
+/**
+ * Options sent as text fields: `?topK=3&classes=3,cat&overlay=true`, or the same as form fields, or a form
+ * field `options` holding the JSON object. Validated by the same schema as JSON requests.
+ */
+export function optionsFromFields(fields: Record<string, string[]>): ExplainOptions {
+  let fromJson: unknown = {}
+  const { options: json, ...rest } = fields
+  if (json) {
+    try {
+      fromJson = JSON.parse(json.at(-1) ?? '')
+    } catch {
+      throw new ProblemError(400, 'bad_options', 'Invalid options', 'The `options` field is not valid JSON.')
+    }
+  }
+  const typed = Object.fromEntries(
+    Object.entries(rest).map(([name, values]) => [name, typedField(name, values)]),
+  )
+  const parsed = explainOptionsSchema.safeParse({ ...(fromJson as object), ...typed })
+  if (!parsed.success) throw badOptions(parsed.error)
+  return parsed.data
+}
+
+export interface ExplainRequest {
+  image: { bytes: Uint8Array; contentType: string }
+  options: ExplainOptions
+}
+
+/** A multipart form: the file field `image`, every other field an option. */
+export async function readMultipart(form: FormData): Promise<ExplainRequest> {
+  const file = form.get('image')
+  if (!(file instanceof File)) {
+    throw new ProblemError(400, 'missing_image', 'Missing image', 'Send the image as the file field `image`.')
+  }
+  const fields: Record<string, string[]> = {}
+  for (const [name, value] of form) {
+    if (name !== 'image' && typeof value === 'string') fields[name] = [...(fields[name] ?? []), value]
+  }
+  return {
+    image: { bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type },
+    options: optionsFromFields(fields),
+  }
+}

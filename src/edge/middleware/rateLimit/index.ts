@@ -1,0 +1,24 @@
+import type { MiddlewareHandler } from 'hono'
+import type { EdgeContext } from '../../context'
+import { ProblemError } from '../../problem/problem'
+
+/** Per-API-key rate limit (runs after auth); the limit comes from `RATE_LIMIT_PER_MINUTE`. */
+export function rateLimit(): MiddlewareHandler<EdgeContext> {
+  return async (c, next) => {
+    const limit = Number(c.env.RATE_LIMIT_PER_MINUTE)
+    const limiter = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(c.get('apiKeyId')))
+    const decision = await limiter.take(limit)
+    c.header('RateLimit-Limit', String(limit))
+    c.header('RateLimit-Remaining', String(decision.remaining))
+    if (!decision.allowed) {
+      throw new ProblemError(
+        429,
+        'rate_limited',
+        'Too many requests',
+        `This API key may send ${limit} requests per minute.`,
+        { 'Retry-After': String(decision.retryAfterSeconds) },
+      )
+    }
+    await next()
+  }
+}

@@ -1,0 +1,63 @@
+import type { ModelInfo } from '../../shared/contract'
+import type { Env } from '../env'
+import { fetchModels } from '../pool/workerApi'
+import { workerPoolFor } from '../pool/workerPool'
+import { ProblemError } from '../problem/problem'
+
+const FRESH_MS = 30_000
+const KV_KEY = 'models'
+
+let memo: { models: ModelInfo[]; fetchedAt: number } | undefined
+
+/**
+ * The models the workers serve. Memoised per isolate and mirrored in KV, so that cache hits (which need the
+ * default model's version for their key) are answered even when every worker is down or after a restart.
+ */
+export async function listModels(env: Env, requestId: string): Promise<ModelInfo[]> {
+  if (memo && Date.now() - memo.fetchedAt < FRESH_MS) return memo.models
+  try {
+    const models = await fetchModels(workerPoolFor(env), requestId)
+    const changed = JSON.stringify(models) !== JSON.stringify(memo?.models)
+    memo = { models, fetchedAt: Date.now() }
+    if (changed) await env.EXPLANATION_CACHE.put(KV_KEY, JSON.stringify(models))
+    return models
+  } catch (error) {
+    const stale = memo?.models ?? (await env.EXPLANATION_CACHE.get<ModelInfo[]>(KV_KEY, 'json'))
+    if (stale) return stale
+    throw error
+  }
+}
+
+/** `id`, `id@version` or nothing (the default model). */
+export function resolveModel(models: ModelInfo[], ref: string | undefined): ModelInfo {
+  const [id, version] = ref?.split('@') ?? []
+  const model = ref
+    ? models.find((m) => m.id === id && (!version || m.version === version))
+    : models.find((m) => m.default)
+  if (!model) {
+    const known = models.map((m) => `${m.id}@${m.version}`).join(', ')
+    throw new ProblemError(
+      400,
+      'unknown_model',
+      'Unknown model',
+      `No model ${ref ?? '(default)'}; available: ${known}.`,
+    )
+  }
+  return model
+}
+
+/** Class ids or labels to ids, in the order asked. */
+export function resolveClasses(model: ModelInfo, classes: (number | string)[]): number[] {
+  return classes.map((ref) => {
+    const id = typeof ref === 'number' ? ref : model.labels.indexOf(ref)
+    if (id < 0 || id >= model.numClasses) {
+      throw new ProblemError(
+        400,
+        'bad_options',
+        'Invalid options',
+        `Model ${model.id} has no class ${JSON.stringify(ref)}.`,
+      )
+    }
+    return id
+  })
+}

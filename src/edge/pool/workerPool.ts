@@ -1,0 +1,201 @@
+import { ProblemError } from '../problem/problem'
+
+export interface WorkerPoolOptions {
+  urls: string[]
+  /** Shared secret every worker checks (`Authorization: Bearer`). */
+  token: string
+  /** Budget of one attempt; sent as `X-Deadline-Ms` so the worker gives up at the same time. */
+  timeoutMs: number
+  probeTimeoutMs?: number
+  now?: () => number
+  random?: () => number
+}
+
+export interface WorkerCall {
+  method: 'GET' | 'POST'
+  path: string
+  requestId: string
+  body?: Uint8Array
+  headers?: Record<string, string>
+}
+
+/** A worker's answer below 500, read whole (so `outstanding` covers the transfer). */
+export interface WorkerReply {
+  status: number
+  headers: Headers
+  body: string
+}
+
+interface WorkerState {
+  url: string
+  outstanding: number
+  /** Consecutive failures; above zero the worker must pass `/readyz` before it gets traffic again. */
+  failures: number
+  downUntil: number
+  probe?: Promise<void>
+}
+
+const MAX_COOLDOWN_MS = 10_000
+
+type AttemptOutcome = { reply: WorkerReply } | { failure: 'timeout' | 'unreachable'; retryAfter?: string }
+
+/**
+ * The GPU workers behind the edge: power-of-two-choices on outstanding calls among healthy workers, passive
+ * failure tracking with exponential cooldown, `/readyz` probes before a failed worker is trusted again, and
+ * one retry on another worker after a connect error, 5xx or timeout.
+ */
+export class WorkerPool {
+  readonly #workers: WorkerState[]
+  readonly #options: Required<WorkerPoolOptions>
+
+  constructor(options: WorkerPoolOptions) {
+    this.#options = { probeTimeoutMs: 1000, now: Date.now, random: Math.random, ...options }
+    this.#workers = options.urls.map((url) => ({
+      url: url.replace(/\/+$/, ''),
+      outstanding: 0,
+      failures: 0,
+      downUntil: 0,
+    }))
+  }
+
+  /** Health as the pool sees it, for `/healthz`. */
+  snapshot() {
+    const now = this.#options.now()
+    return this.#workers.map((w) => ({
+      url: w.url,
+      healthy: w.failures === 0 || w.downUntil <= now,
+      outstanding: w.outstanding,
+    }))
+  }
+
+  async call(call: WorkerCall): Promise<WorkerReply> {
+    const tried = new Set<WorkerState>()
+    let timedOut = false
+    let retryAfter: string | undefined
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const worker = await this.#pick(tried)
+      if (!worker) break
+      tried.add(worker)
+      const outcome = await this.#attempt(worker, call)
+      if ('reply' in outcome) return outcome.reply
+      timedOut ||= outcome.failure === 'timeout'
+      retryAfter = outcome.retryAfter ?? retryAfter
+    }
+    if (timedOut)
+      throw new ProblemError(504, 'worker_timeout', 'Worker timed out', 'The explanation took too long.')
+    throw new ProblemError(
+      503,
+      'no_worker_available',
+      'No worker available',
+      'Every GPU worker is down or busy.',
+      {
+        'Retry-After': retryAfter ?? String(this.#secondsUntilRecovery()),
+      },
+    )
+  }
+
+  async #attempt(worker: WorkerState, call: WorkerCall): Promise<AttemptOutcome> {
+    worker.outstanding++
+    try {
+      const response = await fetch(worker.url + call.path, {
+        method: call.method,
+        body: call.body,
+        headers: {
+          ...call.headers,
+          Authorization: `Bearer ${this.#options.token}`,
+          'X-Request-Id': call.requestId,
+          'X-Deadline-Ms': String(this.#options.timeoutMs),
+        },
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      })
+      const body = await response.text()
+      // 401 means this worker does not share our token: as unusable as a crashed one.
+      if (response.status >= 500 || response.status === 401) {
+        this.#markFailed(worker)
+        if (response.status === 401)
+          console.error(
+            JSON.stringify({
+              requestId: call.requestId,
+              worker: worker.url,
+              error: 'worker rejected the worker token',
+            }),
+          )
+        return {
+          failure: response.status === 504 ? 'timeout' : 'unreachable',
+          retryAfter: response.headers.get('Retry-After') ?? undefined,
+        }
+      }
+      worker.failures = 0
+      return { reply: { status: response.status, headers: response.headers, body } }
+    } catch (error) {
+      this.#markFailed(worker)
+      return { failure: error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'unreachable' }
+    } finally {
+      worker.outstanding--
+    }
+  }
+
+  async #pick(exclude: Set<WorkerState>): Promise<WorkerState | undefined> {
+    const now = this.#options.now()
+    const eligible = this.#workers.filter((w) => !exclude.has(w) && w.downUntil <= now)
+    await Promise.all(eligible.filter((w) => w.failures > 0).map((w) => this.#probe(w)))
+    const healthy = eligible.filter((w) => w.failures === 0)
+    if (healthy.length <= 1) return healthy[0]
+    const random = this.#options.random
+    const a = Math.floor(random() * healthy.length)
+    const b = (a + 1 + Math.floor(random() * (healthy.length - 1))) % healthy.length
+    const [first, second] = [healthy[a] as WorkerState, healthy[b] as WorkerState]
+    return second.outstanding < first.outstanding ? second : first
+  }
+
+  /** One `/readyz` probe per recovering worker at a time; concurrent requests share it. */
+  #probe(worker: WorkerState): Promise<void> {
+    worker.probe ??= fetch(`${worker.url}/readyz`, {
+      signal: AbortSignal.timeout(this.#options.probeTimeoutMs),
+    })
+      .then(
+        (response) => {
+          if (response.ok) worker.failures = 0
+          else this.#markFailed(worker)
+          return response.body?.cancel()
+        },
+        () => this.#markFailed(worker),
+      )
+      .finally(() => {
+        worker.probe = undefined
+      })
+    return worker.probe
+  }
+
+  #markFailed(worker: WorkerState) {
+    worker.failures++
+    worker.downUntil = this.#options.now() + Math.min(MAX_COOLDOWN_MS, 500 * 2 ** (worker.failures - 1))
+  }
+
+  #secondsUntilRecovery() {
+    const next = Math.min(...this.#workers.map((w) => w.downUntil))
+    return Math.max(1, Math.ceil((next - this.#options.now()) / 1000))
+  }
+}
+
+const pools = new Map<string, WorkerPool>()
+
+/**
+ * The pool of this isolate. Health and outstanding counts are per isolate on purpose: they are hints that
+ * must cost nothing on the request path, and every isolate learns them from its own traffic within a call.
+ */
+export function workerPoolFor(env: { WORKER_URLS: string; WORKER_TOKEN: string; WORKER_TIMEOUT_MS: string }) {
+  const key = `${env.WORKER_URLS}|${env.WORKER_TIMEOUT_MS}|${env.WORKER_TOKEN}`
+  let pool = pools.get(key)
+  if (!pool) {
+    pool = new WorkerPool({
+      urls: env.WORKER_URLS.split(',')
+        .map((url) => url.trim())
+        .filter(Boolean),
+      token: env.WORKER_TOKEN,
+      timeoutMs: Number(env.WORKER_TIMEOUT_MS),
+    })
+    pools.set(key, pool)
+  }
+  return pool
+}

@@ -1,0 +1,101 @@
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { explainJsonRequestSchema, explainOptionsSchema, explainResponseSchema } from '../../shared/contract'
+import type { EdgeContext } from '../context'
+import { explainImage } from '../explain/explainImage'
+import { type ExplainRequest, optionsFromFields, readMultipart } from '../explain/explainRequest'
+import { checkDeclaredImageType, SUPPORTED_IMAGE_TYPES } from '../explain/imageType'
+import { problemResponses, validationHook } from '../problem/openapi'
+import { safeFetchImage } from '../security/safeFetch'
+
+const binary = { schema: { type: 'string' as const, format: 'binary' } }
+
+/** Raw image bodies carry their options in the query string, one parameter per ExplainOptions field. */
+const optionQueryParameters = Object.keys(explainOptionsSchema.shape).map((name) => ({
+  name,
+  in: 'query' as const,
+  required: false,
+  description: 'With a raw image body: an ExplainOptions field (`classes` comma-separated).',
+  schema: { type: 'string' as const },
+}))
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/explain',
+  summary: 'Explain an image in one forward pass',
+  description:
+    'Predictions and a T-TAME saliency map per explained class. The image is sent as multipart (`image` file ' +
+    'field, options as further fields or an `options` JSON field), as a raw image body (options in the query), ' +
+    'or by `imageUrl` in JSON. Repeats are answered from the cache (`X-Cache: HIT`).',
+  security: [{ apiKey: [] }],
+  parameters: optionQueryParameters,
+  middleware: [
+    // Before the schema validators: unsupported types get a precise 415 (with the HEIC hint), not a generic one.
+    async (c, next) => {
+      const type = c.req.header('Content-Type') ?? ''
+      if (!/^(application\/json|multipart\/form-data)\b/i.test(type)) checkDeclaredImageType(type)
+      await next()
+    },
+  ],
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: explainJsonRequestSchema },
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            required: ['image'],
+            properties: {
+              image: { type: 'string', format: 'binary' },
+              options: { $ref: '#/components/schemas/ExplainOptions' },
+            },
+          },
+        },
+        'application/octet-stream': binary,
+        ...Object.fromEntries(SUPPORTED_IMAGE_TYPES.map((type) => [type, binary])),
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'The explanation. Headers: `X-Cache: HIT|MISS`, `ETag`.',
+      content: { 'application/json': { schema: explainResponseSchema } },
+    },
+    ...problemResponses(400, 401, 413, 415, 422, 429, 503, 504),
+  },
+})
+
+type JsonBody = z.output<typeof explainJsonRequestSchema>
+
+/** The image and options of a request, whichever of the three ways it was sent. */
+async function readExplainRequest(c: Context<EdgeContext>): Promise<ExplainRequest> {
+  const type = c.req.header('Content-Type') ?? ''
+  if (/^application\/json/i.test(type)) {
+    // Validated by the route's JSON schema; zod-openapi cannot type it while other media types are plain schemas.
+    const { imageUrl, ...options } = c.req.valid('json' as never) as JsonBody
+    const image = await safeFetchImage(imageUrl, {
+      maxBytes: Number(c.env.MAX_BODY_BYTES),
+      timeoutMs: Number(c.env.IMAGE_FETCH_TIMEOUT_MS),
+      allowLoopbackHttp: c.env.ALLOW_LOOPBACK_HTTP === 'true',
+    })
+    return { image, options }
+  }
+  if (/^multipart\/form-data/i.test(type)) return readMultipart(await c.req.formData())
+  const image = { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType: type }
+  return { image, options: optionsFromFields(c.req.queries()) }
+}
+
+export const explainRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook }).openapi(
+  route,
+  async (c) => {
+    const { image, options } = await readExplainRequest(c)
+    const { result, cache } = await explainImage(c.env, image, options, c.get('requestId'))
+    c.header('X-Cache', cache)
+    c.header('ETag', `"${result.id}"`)
+    return c.json(result, 200)
+  },
+)
+
+// Referenced by the multipart body above.
+explainRoutes.openAPIRegistry.register('ExplainOptions', explainOptionsSchema)

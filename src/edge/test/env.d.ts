@@ -1,0 +1,7 @@
+import type { Env as EdgeEnv } from '../env'
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends EdgeEnv {}
+  }
+}

@@ -1,0 +1,134 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { TestProject } from 'vitest/node'
+import './providedContext'
+
+/**
+ * A stand-in GPU worker for the edge's workerd tests: speaks docs/internal-protocol.md over real HTTP from the
+ * vitest Node process. Each path prefix `/w/<name>` is an independent worker whose behaviour a test sets via
+ * `POST /control/<name>` and whose calls it reads via `GET /control/<name>`. The real worker is exercised by
+ * the end-to-end test (tests/e2e).
+ */
+
+const STANDIN_TOKEN = 'standin-worker-token'
+const LABELS = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
+
+type Mode = 'ok' | 'error' | 'hang'
+interface StandinState {
+  mode: Mode
+  delayMs: number
+  calls: { explain: number; models: number; readyz: number }
+  lastExplain?: { query: string; contentType: string; requestId: string; deadlineMs: string }
+}
+
+const states = new Map<string, StandinState>()
+const stateOf = (name: string) => {
+  let state = states.get(name)
+  if (!state) {
+    state = { mode: 'ok', delayMs: 0, calls: { explain: 0, models: 0, readyz: 0 } }
+    states.set(name, state)
+  }
+  return state
+}
+
+const models = {
+  models: [
+    {
+      id: 'test-cnn',
+      version: '1.0.0',
+      family: 'cnn',
+      numClasses: 10,
+      labels: LABELS,
+      input: { width: 32, height: 32 },
+      mapSize: { width: 32, height: 32 },
+      default: true,
+    },
+  ],
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of request) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+function explainResult(query: URLSearchParams, bytes: Buffer) {
+  const classes = query.get('classes')?.split(',').map(Number) ?? [...Array(Number(query.get('topK'))).keys()]
+  const [id, version] = (query.get('model') ?? 'test-cnn@1.0.0').split('@')
+  return {
+    model: { id, version },
+    image: { width: 64 + (bytes.length % 7), height: 48 },
+    crop: { x: 8, y: 0, width: 48, height: 48 },
+    predictions: classes.map((c, i) => ({ classId: c, label: LABELS[c], score: 0.5 / (i + 1) })),
+    explanations: classes.map((c) => ({
+      classId: c,
+      label: LABELS[c],
+      width: 32,
+      height: 32,
+      map: 'iVBORw0KGgo=',
+    })),
+    timings: { inferenceMs: 1.5, queueMs: 0.1, totalMs: 2 },
+  }
+}
+
+const problem = (status: number, code: string, title: string) =>
+  JSON.stringify({ type: `https://example.test/${code}`, title, status, code })
+
+function startStandin(): Promise<Server> {
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://standin')
+    const body = await readBody(request)
+    const control = /^\/control\/([\w-]+)$/.exec(url.pathname)
+    if (control?.[1]) {
+      const state = stateOf(control[1])
+      if (request.method === 'POST') Object.assign(state, JSON.parse(body.toString()))
+      response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(state))
+      return
+    }
+    const match = /^\/w\/([\w-]+)(\/.*)$/.exec(url.pathname)
+    if (!match?.[1]) return void response.writeHead(404).end()
+    const [name, path] = [match[1], match[2]]
+    const state = stateOf(name)
+    if (path === '/readyz') state.calls.readyz++
+    if (state.mode === 'hang') return // never answers; the edge's timeout must fire
+    if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs))
+    if (state.mode === 'error') {
+      response.writeHead(503, { 'Content-Type': 'application/problem+json', 'Retry-After': '2' })
+      return void response.end(problem(503, 'overloaded', 'Overloaded'))
+    }
+    if (path === '/readyz') return void response.writeHead(200).end('ready')
+    const json = (status: number, value: string, type = 'application/json') =>
+      response.writeHead(status, { 'Content-Type': type }).end(value)
+    if (request.headers.authorization !== `Bearer ${STANDIN_TOKEN}`) {
+      return json(401, problem(401, 'unauthorized', 'Unauthorized'), 'application/problem+json')
+    }
+    if (path === '/internal/v1/models') {
+      state.calls.models++
+      return json(200, JSON.stringify(models))
+    }
+    if (path === '/internal/v1/explain' && request.method === 'POST') {
+      state.calls.explain++
+      state.lastExplain = {
+        query: url.search,
+        contentType: request.headers['content-type'] ?? '',
+        requestId: String(request.headers['x-request-id']),
+        deadlineMs: String(request.headers['x-deadline-ms']),
+      }
+      // A JPEG whose payload says so stands for a file the decoder rejects.
+      if (body.includes('UNDECODABLE')) {
+        return json(422, problem(422, 'undecodable_image', 'Undecodable image'), 'application/problem+json')
+      }
+      return json(200, JSON.stringify(explainResult(url.searchParams, body)))
+    }
+    json(404, problem(404, 'not_found', 'Not found'), 'application/problem+json')
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+/** vitest globalSetup: one stand-in server for the edge project. */
+export default async function setup(project: TestProject) {
+  const server = await startStandin()
+  project.provide('standinUrl', `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  project.provide('standinToken', STANDIN_TOKEN)
+  return () => new Promise<void>((resolve) => server.close(() => resolve()))
+}

@@ -1,0 +1,26 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
+
+// Edge tests run inside workerd with the real KV, R2, Durable Object and Queue simulations of wrangler.toml;
+// GPU workers are played by the stand-in server that globalSetup starts in Node.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: '../../wrangler.toml' },
+      miniflare: {
+        bindings: {
+          WORKER_URLS: `${inject('standinUrl')}/w/main`,
+          WORKER_TOKEN: inject('standinToken'),
+          UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
+          WORKER_TIMEOUT_MS: '1000',
+          MAX_BODY_BYTES: String(64 * 1024),
+        },
+      },
+    })),
+  ],
+  test: {
+    name: 'edge',
+    include: ['**/*.test.ts'],
+    globalSetup: ['./test/standinWorker.ts'],
+  },
+})
