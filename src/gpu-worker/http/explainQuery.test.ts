@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { ProblemError } from '../problem'
+import { parseExplainQuery } from './explainQuery'
+
+describe('parseExplainQuery', () => {
+  it('applies the shared defaults', () => {
+    expect(parseExplainQuery({})).toEqual({ topK: 3, overlay: false })
+  })
+
+  it('turns query strings into typed options; classes mix ids and labels', () => {
+    expect(
+      parseExplainQuery({ model: 'cifar10-cnn@1.0.0', topK: '5', classes: '3, cat,10', overlay: 'true' }),
+    ).toEqual({
+      model: 'cifar10-cnn@1.0.0',
+      topK: 5,
+      classes: [3, 'cat', 10],
+      overlay: true,
+    })
+  })
+
+  it.each([
+    [{ topK: '0' }],
+    [{ topK: '11' }],
+    [{ topK: 'three' }],
+    [{ overlay: 'yes' }],
+    [{ classes: '' }],
+    [{ classes: Array.from({ length: 11 }, (_, i) => i).join(',') }],
+    [{ model: 'Bad Model' }],
+    [{ colour: 'red' }],
+  ])('answers bad_options for %o', (query) => {
+    expect(() => parseExplainQuery(query)).toThrow(ProblemError)
+    expect(() => parseExplainQuery(query)).toThrow(
+      expect.objectContaining({ code: 'bad_options', status: 400 }),
+    )
+  })
+})
