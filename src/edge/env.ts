@@ -1,3 +1,4 @@
+import type { JobTracker } from './jobs/JobTracker'
 import type { RateLimiter } from './middleware/rateLimit/rateLimiter'
 
 /** Every binding of the edge Worker, as declared in wrangler.toml. */
@@ -5,7 +6,7 @@ export interface Env {
   API_KEYS: KVNamespace
   EXPLANATION_CACHE: KVNamespace
   BLOBS: R2Bucket
-  JOBS: DurableObjectNamespace
+  JOBS: DurableObjectNamespace<JobTracker>
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
   JOB_ITEMS: Queue
   WORKER_URLS: string
@@ -17,4 +18,10 @@ export interface Env {
   RATE_LIMIT_PER_MINUTE: string
   IMAGE_FETCH_TIMEOUT_MS: string
   ALLOW_LOOPBACK_HTTP: string
+  UPLOAD_URL_TTL_SECONDS: string
+  JOB_ITEM_MAX_ATTEMPTS: string
+  JOB_ITEM_RETRY_BASE_SECONDS: string
+  JOB_ITEM_LEASE_SECONDS: string
+  WEBHOOK_TIMEOUT_MS: string
+  WEBHOOK_RETRY_SCHEDULE: string
 }

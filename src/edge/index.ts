@@ -1,16 +1,13 @@
-import { DurableObject } from 'cloudflare:workers'
 import { app } from './app'
 import type { Env } from './env'
+import { consumeJobItems } from './jobs/jobItemConsumer'
+import type { JobItemMessage } from './jobs/jobModel'
 
+export { JobTracker } from './jobs/JobTracker'
 export { RateLimiter } from './middleware/rateLimit/rateLimiter'
 
-/**
- * Placeholder for the batch-jobs issue, which replaces it with the real tracker: wrangler.toml binds JOBS
- * to this class name, and workerd refuses to start while a bound class is missing.
- */
-export class JobTracker extends DurableObject<Env> {}
-
-/** The Worker: the HTTP API; the batch-jobs issue adds `queue` (job items) here. */
+/** The Worker: the HTTP API and the consumer of job items. */
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Env>
+  queue: consumeJobItems,
+} satisfies ExportedHandler<Env, JobItemMessage>

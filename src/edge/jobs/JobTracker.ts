@@ -1,0 +1,417 @@
+import { DurableObject } from 'cloudflare:workers'
+import type { Env } from '../env'
+import { delayAfterFailure, retrySchedule } from '../webhooks/deliverySchedule'
+import { deliverWebhook } from '../webhooks/webhookDelivery'
+import { newWebhookSecret } from '../webhooks/webhookSigner'
+import { dispatchItems } from './itemDispatch'
+import type {
+  DeliveryAttempt,
+  ItemError,
+  ItemResult,
+  ItemStatus,
+  ItemWork,
+  JobItemSpec,
+  JobStatus,
+} from './jobModel'
+import type { CreateJobRequest, JobView, WebhookEvent } from './schemas'
+
+/** What the create route hands the tracker; the fingerprint makes Idempotency-Key replays safe. */
+export interface NewJob {
+  owner: string
+  fingerprint: string
+  model?: string
+  items: JobItemSpec[]
+  webhookUrl?: string
+  metadata?: CreateJobRequest['metadata']
+  resultsUrl: string
+}
+
+export type CreateOutcome =
+  | { outcome: 'created' | 'replayed'; view: JobView; webhookSecret?: string }
+  | { outcome: 'conflict' }
+
+export interface ResultRow {
+  index: number
+  status: ItemStatus
+  result?: ItemResult
+  error?: ItemError
+}
+
+// A message that the watchdog had to re-send this often is reported lost rather than re-sent forever.
+const MAX_REDISPATCHES = 3
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS job (
+  owner TEXT NOT NULL, fingerprint TEXT NOT NULL, status TEXT NOT NULL, model TEXT, metadata TEXT,
+  results_url TEXT NOT NULL, webhook_url TEXT, webhook_secret TEXT, webhook_state TEXT, webhook_next_at INTEGER,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER);
+CREATE TABLE IF NOT EXISTS items (
+  idx INTEGER PRIMARY KEY, spec TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  redispatches INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, result TEXT, error TEXT, updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS items_active ON items (status, due_at);
+CREATE TABLE IF NOT EXISTS deliveries (
+  attempt INTEGER PRIMARY KEY, at INTEGER NOT NULL, status TEXT NOT NULL, response_status INTEGER, error TEXT);`
+
+type JobRow = {
+  owner: string
+  fingerprint: string
+  status: JobStatus
+  model: string | null
+  metadata: string | null
+  results_url: string
+  webhook_url: string | null
+  webhook_secret: string | null
+  webhook_state: 'waiting' | 'pending' | 'delivered' | 'failed' | null
+  webhook_next_at: number | null
+  created_at: number
+  updated_at: number
+  finished_at: number | null
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+const isTerminalJob = (status: JobStatus) => status !== 'queued' && status !== 'running'
+
+/**
+ * One batch job: its items, their results and its webhook deliveries, in the object's SQLite storage.
+ * It is the source of truth: queue messages only point at items, and a watchdog alarm re-sends any item
+ * whose message was lost (a local queue does not survive an edge restart), so no item is dropped.
+ */
+export class JobTracker extends DurableObject<Env> {
+  private readonly sql: SqlStorage
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.sql = ctx.storage.sql
+    this.sql.exec(SCHEMA)
+  }
+
+  private get jobId(): string {
+    return this.ctx.id.toString()
+  }
+
+  private get leaseMs(): number {
+    return Number(this.env.JOB_ITEM_LEASE_SECONDS) * 1000
+  }
+
+  private job(): JobRow | undefined {
+    return this.sql.exec<JobRow>('SELECT * FROM job').toArray()[0]
+  }
+
+  private ownedJob(owner: string): JobRow | undefined {
+    const job = this.job()
+    return job?.owner === owner ? job : undefined
+  }
+
+  async create(job: NewJob): Promise<CreateOutcome> {
+    const existing = this.job()
+    if (existing) {
+      if (existing.owner !== job.owner || existing.fingerprint !== job.fingerprint)
+        return { outcome: 'conflict' }
+      return {
+        outcome: 'replayed',
+        view: this.view(existing),
+        webhookSecret: existing.webhook_secret ?? undefined,
+      }
+    }
+    const now = Date.now()
+    const secret = job.webhookUrl ? newWebhookSecret() : null
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        `INSERT INTO job (owner, fingerprint, status, model, metadata, results_url, webhook_url, webhook_secret,
+           webhook_state, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        job.owner,
+        job.fingerprint,
+        job.model ?? null,
+        job.metadata ? JSON.stringify(job.metadata) : null,
+        job.resultsUrl,
+        job.webhookUrl ?? null,
+        secret,
+        job.webhookUrl ? 'waiting' : null,
+        now,
+        now,
+      )
+      job.items.forEach((spec, index) => {
+        this.sql.exec(
+          `INSERT INTO items (idx, spec, status, due_at, updated_at) VALUES (?, ?, 'queued', ?, ?)`,
+          index,
+          JSON.stringify(spec),
+          now + this.leaseMs,
+          now,
+        )
+      })
+    })
+    // Stored first, sent second: if sending fails, the watchdog re-sends once the lease runs out.
+    await this.scheduleAlarm()
+    await dispatchItems(
+      this.env.JOB_ITEMS,
+      this.jobId,
+      job.items.map((_, index) => index),
+    ).catch((error: Error) => console.warn(JSON.stringify({ jobId: this.jobId, dispatch: error.message })))
+    return { outcome: 'created', view: this.viewOf(), webhookSecret: secret ?? undefined }
+  }
+
+  async status(owner: string): Promise<JobView | null> {
+    const job = this.ownedJob(owner)
+    return job ? this.view(job) : null
+  }
+
+  /** Items with index > `after`, in order; null when there is no such job for this owner. */
+  async results(owner: string, after: number, limit: number): Promise<ResultRow[] | null> {
+    if (!this.ownedJob(owner)) return null
+    const rows = this.sql.exec<{
+      idx: number
+      status: ItemStatus
+      result: string | null
+      error: string | null
+    }>('SELECT idx, status, result, error FROM items WHERE idx > ? ORDER BY idx LIMIT ?', after, limit)
+    return rows.toArray().map((row) => ({
+      index: row.idx,
+      status: row.status,
+      ...(row.result ? { result: JSON.parse(row.result) as ItemResult } : {}),
+      ...(row.error ? { error: JSON.parse(row.error) as ItemError } : {}),
+    }))
+  }
+
+  /** Cancels every item that has not started; running items still finish and keep their results. */
+  async cancel(owner: string): Promise<JobView | null> {
+    const job = this.ownedJob(owner)
+    if (!job) return null
+    if (!isTerminalJob(job.status)) {
+      const now = Date.now()
+      this.sql.exec(`UPDATE items SET status = 'cancelled', updated_at = ? WHERE status = 'queued'`, now)
+      await this.finish('cancelled', now)
+    }
+    return this.viewOf()
+  }
+
+  /**
+   * Claims an item for one run, or null when there is nothing to run: it is finished, cancelled, or
+   * another consumer holds an unexpired lease on it (a duplicate delivery).
+   */
+  async startItem(index: number): Promise<ItemWork | null> {
+    const job = this.job()
+    const item = this.sql
+      .exec<{ spec: string; status: ItemStatus; attempts: number; due_at: number }>(
+        'SELECT spec, status, attempts, due_at FROM items WHERE idx = ?',
+        index,
+      )
+      .toArray()[0]
+    const now = Date.now()
+    if (!job || !item || (item.status !== 'queued' && item.status !== 'running')) return null
+    if (item.status === 'running' && item.due_at > now) return null
+    this.sql.exec(
+      `UPDATE items SET status = 'running', attempts = attempts + 1, due_at = ?, updated_at = ? WHERE idx = ?`,
+      now + this.leaseMs,
+      now,
+      index,
+    )
+    this.sql.exec(`UPDATE job SET status = 'running', updated_at = ? WHERE status = 'queued'`, now)
+    return {
+      spec: JSON.parse(item.spec) as JobItemSpec,
+      model: job.model ?? undefined,
+      attempt: item.attempts + 1,
+    }
+  }
+
+  /** A transient failure: the item waits `delayMs` for its queue retry, the watchdog covering a lost one. */
+  async retryItem(index: number, error: ItemError, delayMs: number): Promise<void> {
+    const now = Date.now()
+    this.sql.exec(
+      `UPDATE items SET status = 'queued', error = ?, due_at = ?, updated_at = ? WHERE idx = ? AND status = 'running'`,
+      JSON.stringify(error),
+      now + delayMs + this.leaseMs,
+      now,
+      index,
+    )
+  }
+
+  /** Records an item's outcome once; a later duplicate run is ignored (false), so results never double. */
+  async finishItem(index: number, outcome: { result: ItemResult } | { error: ItemError }): Promise<boolean> {
+    const now = Date.now()
+    const succeeded = 'result' in outcome
+    const changed = this.sql.exec(
+      `UPDATE items SET status = ?, result = ?, error = ?, updated_at = ?
+       WHERE idx = ? AND status IN ('queued', 'running')`,
+      succeeded ? 'succeeded' : 'failed',
+      succeeded ? JSON.stringify(outcome.result) : null,
+      succeeded ? null : JSON.stringify(outcome.error),
+      now,
+      index,
+    ).rowsWritten
+    if (changed === 0) return false
+    this.sql.exec('UPDATE job SET updated_at = ?', now)
+    await this.settle(now)
+    return true
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now()
+    await this.redispatchOverdue(now)
+    await this.deliverIfDue(now)
+    await this.scheduleAlarm()
+  }
+
+  private async redispatchOverdue(now: number): Promise<void> {
+    const overdue = this.sql
+      .exec<{ idx: number; redispatches: number }>(
+        `SELECT idx, redispatches FROM items WHERE status IN ('queued', 'running') AND due_at <= ?`,
+        now,
+      )
+      .toArray()
+    if (overdue.length === 0) return
+    const lost = overdue.filter((item) => item.redispatches >= MAX_REDISPATCHES)
+    const resend = overdue.filter((item) => item.redispatches < MAX_REDISPATCHES).map((item) => item.idx)
+    for (const item of lost) {
+      await this.finishItem(item.idx, {
+        error: { code: 'item_lost', detail: `not processed after ${MAX_REDISPATCHES + 1} dispatches` },
+      })
+    }
+    for (const index of resend) {
+      this.sql.exec(
+        `UPDATE items SET status = 'queued', redispatches = redispatches + 1, due_at = ?, updated_at = ? WHERE idx = ?`,
+        now + this.leaseMs,
+        now,
+        index,
+      )
+    }
+    await dispatchItems(this.env.JOB_ITEMS, this.jobId, resend)
+  }
+
+  /** Ends the job once no item can still run, and queues its webhook. */
+  private async settle(now: number): Promise<void> {
+    const job = this.job()
+    if (!job || isTerminalJob(job.status)) return
+    const { active, succeeded } = this.sql
+      .exec<{ active: number; succeeded: number }>(
+        `SELECT count(*) FILTER (WHERE status IN ('queued', 'running')) AS active,
+                count(*) FILTER (WHERE status = 'succeeded') AS succeeded FROM items`,
+      )
+      .one()
+    if (active > 0) return
+    await this.finish(succeeded > 0 ? 'completed' : 'failed', now)
+  }
+
+  private async finish(status: JobStatus, now: number): Promise<void> {
+    this.sql.exec(
+      `UPDATE job SET status = ?, finished_at = ?, updated_at = ?,
+         webhook_state = CASE WHEN webhook_url IS NULL THEN NULL ELSE 'pending' END,
+         webhook_next_at = CASE WHEN webhook_url IS NULL THEN NULL ELSE ? END`,
+      status,
+      now,
+      now,
+      now,
+    )
+    await this.scheduleAlarm()
+  }
+
+  private async deliverIfDue(now: number): Promise<void> {
+    const job = this.job()
+    if (!job?.webhook_url || !job.webhook_secret || job.webhook_state !== 'pending') return
+    if ((job.webhook_next_at ?? 0) > now) return
+    const attempt = this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM deliveries').one().n + 1
+    const view = this.view(job)
+    const event: WebhookEvent = {
+      type: `job.${view.status as 'completed' | 'failed' | 'cancelled'}`,
+      jobId: this.jobId,
+      status: view.status,
+      counts: view.counts,
+      resultsUrl: job.results_url,
+    }
+    const outcome = await deliverWebhook(this.env, {
+      url: job.webhook_url,
+      secret: job.webhook_secret,
+      messageId: `msg_${this.jobId}`,
+      body: JSON.stringify(event),
+    })
+    const at = Date.now()
+    this.sql.exec(
+      'INSERT INTO deliveries (attempt, at, status, response_status, error) VALUES (?, ?, ?, ?, ?)',
+      attempt,
+      at,
+      outcome.ok ? 'succeeded' : 'failed',
+      outcome.responseStatus ?? null,
+      outcome.error ?? null,
+    )
+    const delay = outcome.ok
+      ? null
+      : delayAfterFailure(retrySchedule(this.env.WEBHOOK_RETRY_SCHEDULE), attempt)
+    const state = outcome.ok ? 'delivered' : delay === null ? 'failed' : 'pending'
+    this.sql.exec(
+      'UPDATE job SET webhook_state = ?, webhook_next_at = ?, updated_at = ?',
+      state,
+      delay === null ? null : at + delay,
+      at,
+    )
+  }
+
+  /** One alarm serves both clocks: the earliest item lease and the next webhook attempt. */
+  private async scheduleAlarm(): Promise<void> {
+    const job = this.job()
+    const lease = this.sql
+      .exec<{ due: number | null }>(
+        `SELECT min(due_at) AS due FROM items WHERE status IN ('queued', 'running')`,
+      )
+      .one().due
+    const hook = job?.webhook_state === 'pending' ? job.webhook_next_at : null
+    const next = [lease, hook].filter((time): time is number => time !== null)
+    if (next.length === 0) await this.ctx.storage.deleteAlarm()
+    else await this.ctx.storage.setAlarm(Math.min(...next))
+  }
+
+  private viewOf(): JobView {
+    const job = this.job()
+    if (!job) throw new Error('job is not created')
+    return this.view(job)
+  }
+
+  private view(job: JobRow): JobView {
+    const counts = { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+    for (const row of this.sql.exec<{ status: ItemStatus; n: number }>(
+      'SELECT status, count(*) AS n FROM items GROUP BY status',
+    )) {
+      counts[row.status] = row.n
+      counts.total += row.n
+    }
+    const deliveries = this.sql
+      .exec<{
+        attempt: number
+        at: number
+        status: 'succeeded' | 'failed'
+        response_status: number | null
+        error: string | null
+      }>('SELECT * FROM deliveries ORDER BY attempt')
+      .toArray()
+      .map(
+        (row): DeliveryAttempt => ({
+          attempt: row.attempt,
+          at: iso(row.at),
+          status: row.status,
+          ...(row.response_status !== null ? { responseStatus: row.response_status } : {}),
+          ...(row.error !== null ? { error: row.error } : {}),
+        }),
+      )
+    return {
+      jobId: this.jobId,
+      status: job.status,
+      ...(job.model ? { model: job.model } : {}),
+      counts,
+      createdAt: iso(job.created_at),
+      updatedAt: iso(job.updated_at),
+      ...(job.finished_at ? { finishedAt: iso(job.finished_at) } : {}),
+      resultsUrl: job.results_url,
+      ...(job.metadata ? { metadata: JSON.parse(job.metadata) as JobView['metadata'] } : {}),
+      ...(job.webhook_url && job.webhook_state
+        ? {
+            webhook: {
+              url: job.webhook_url,
+              state: job.webhook_state,
+              ...(job.webhook_state === 'pending' && job.webhook_next_at
+                ? { nextAttemptAt: iso(job.webhook_next_at) }
+                : {}),
+              deliveries,
+            },
+          }
+        : {}),
+    }
+  }
+}

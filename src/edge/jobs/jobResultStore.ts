@@ -1,0 +1,28 @@
+import type { ExplainResponse } from '../../shared/contract'
+import type { ItemResult } from './jobModel'
+
+// Predictions alone are a few hundred bytes; maps and overlays are what push a result over this.
+const INLINE_LIMIT_BYTES = 16 * 1024
+
+const blobKey = (jobId: string, index: number) => `jobs/${jobId}/results/${index}.json`
+
+/** Keeps a small result in the JobTracker's row, a large one (maps, overlays) in R2. */
+export async function storeResult(
+  bucket: R2Bucket,
+  jobId: string,
+  index: number,
+  result: ExplainResponse,
+): Promise<ItemResult> {
+  const json = JSON.stringify(result)
+  if (json.length <= INLINE_LIMIT_BYTES) return { inline: result }
+  const key = blobKey(jobId, index)
+  await bucket.put(key, json, { httpMetadata: { contentType: 'application/json' } })
+  return { blobKey: key }
+}
+
+export async function readResult(bucket: R2Bucket, stored: ItemResult): Promise<ExplainResponse> {
+  if ('inline' in stored) return stored.inline
+  const object = await bucket.get(stored.blobKey)
+  if (!object) throw new Error(`job result ${stored.blobKey} is missing from R2`)
+  return object.json<ExplainResponse>()
+}

@@ -1,0 +1,170 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { fromBase64, toBase64Url } from '../base64'
+import type { EdgeContext } from '../context'
+import { sha256Hex } from '../crypto'
+import type { Env } from '../env'
+import { problemResponses, validationHook } from '../problem/openapi'
+import { ProblemError } from '../problem/problem'
+import { checkWebhookUrl } from '../webhooks/webhookUrl'
+import { readResult } from './jobResultStore'
+import {
+  createJobRequestSchema,
+  createJobResponseSchema,
+  type JobResults,
+  jobResultsSchema,
+  jobViewSchema,
+} from './schemas'
+
+const json = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { 'application/json': { schema } },
+})
+
+const jobParams = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) })
+const PAGE_MAX = 100
+
+const notFound = (id: string) => new ProblemError(404, 'job_not_found', 'Job not found', `No job ${id}.`)
+
+/** The tracker of an existing job id; ids are Durable Object ids, so a malformed one is simply unknown. */
+function tracker(env: Env, id: string) {
+  try {
+    return env.JOBS.get(env.JOBS.idFromString(id))
+  } catch {
+    throw notFound(id)
+  }
+}
+
+const createJob = createRoute({
+  method: 'post',
+  path: '/v1/jobs',
+  security: [{ apiKey: [] }],
+  summary: 'Explain up to 1000 images in the background',
+  request: {
+    headers: z.object({
+      'idempotency-key': z.string().min(1).max(255).optional().openapi({
+        description: 'The same key (per API key) with the same body returns the same job.',
+      }),
+    }),
+    body: { required: true, content: { 'application/json': { schema: createJobRequestSchema } } },
+  },
+  responses: {
+    202: json('Job accepted (or replayed for a known Idempotency-Key)', createJobResponseSchema),
+    ...problemResponses(400, 401, 422, 429),
+  },
+})
+
+const getJob = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}',
+  security: [{ apiKey: [] }],
+  summary: 'Job status, counts and webhook deliveries',
+  request: { params: jobParams },
+  responses: { 200: json('Job', jobViewSchema), ...problemResponses(401, 404, 429) },
+})
+
+const getResults = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}/results',
+  security: [{ apiKey: [] }],
+  summary: 'Per-item status and results, in item order',
+  request: {
+    params: jobParams,
+    query: z.object({
+      cursor: z.string().optional().openapi({ description: '`nextCursor` of the previous page.' }),
+      limit: z.coerce.number().int().min(1).max(PAGE_MAX).default(50),
+    }),
+  },
+  responses: { 200: json('One page of items', jobResultsSchema), ...problemResponses(401, 404, 429) },
+})
+
+const cancelJob = createRoute({
+  method: 'delete',
+  path: '/v1/jobs/{id}',
+  security: [{ apiKey: [] }],
+  summary: 'Cancel the items that have not started',
+  request: { params: jobParams },
+  responses: { 200: json('Job after cancellation', jobViewSchema), ...problemResponses(401, 404, 429) },
+})
+
+const encodeCursor = (index: number) => toBase64Url(new TextEncoder().encode(`after:${index}`))
+function decodeText(cursor: string): string {
+  try {
+    return new TextDecoder().decode(fromBase64(cursor))
+  } catch {
+    return ''
+  }
+}
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return -1
+  const match = /^after:(\d{1,6})$/.exec(decodeText(cursor))
+  if (!match)
+    throw new ProblemError(400, 'bad_cursor', 'Bad cursor', 'Pass nextCursor from the previous page.')
+  return Number(match[1])
+}
+
+/** `/v1/jobs`: batch explanation, one JobTracker Durable Object per job. */
+export const jobRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook })
+  .openapi(createJob, async (c) => {
+    const request = c.req.valid('json')
+    const idempotencyKey = c.req.valid('header')['idempotency-key']
+    if (request.webhook) checkWebhookUrl(request.webhook.url, c.env.ALLOW_LOOPBACK_HTTP === 'true')
+    const owner = c.get('apiKeyId')
+    const id = idempotencyKey ? c.env.JOBS.idFromName(`${owner}:${idempotencyKey}`) : c.env.JOBS.newUniqueId()
+    const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${id}`
+    const created = await c.env.JOBS.get(id).create({
+      owner,
+      fingerprint: await sha256Hex(JSON.stringify(request)),
+      model: request.model,
+      items: request.items,
+      webhookUrl: request.webhook?.url,
+      metadata: request.metadata,
+      resultsUrl: `${statusUrl}/results`,
+    })
+    if (created.outcome === 'conflict') {
+      throw new ProblemError(
+        422,
+        'idempotency_key_reused',
+        'Idempotency-Key reused',
+        'This Idempotency-Key was used for a different request.',
+      )
+    }
+    if (created.outcome === 'replayed') c.header('Idempotent-Replayed', 'true')
+    c.header('Location', statusUrl)
+    return c.json(
+      {
+        jobId: created.view.jobId,
+        status: created.view.status,
+        statusUrl,
+        resultsUrl: created.view.resultsUrl,
+        ...(created.webhookSecret ? { webhookSecret: created.webhookSecret } : {}),
+      },
+      202,
+    )
+  })
+  .openapi(getJob, async (c) => {
+    const { id } = c.req.valid('param')
+    const view = await tracker(c.env, id).status(c.get('apiKeyId'))
+    if (!view) throw notFound(id)
+    return c.json(view, 200)
+  })
+  .openapi(getResults, async (c) => {
+    const { id } = c.req.valid('param')
+    const { cursor, limit } = c.req.valid('query')
+    const rows = await tracker(c.env, id).results(c.get('apiKeyId'), decodeCursor(cursor), limit + 1)
+    if (!rows) throw notFound(id)
+    const page = rows.slice(0, limit)
+    const items: JobResults['items'] = await Promise.all(
+      page.map(async ({ result, ...row }) => ({
+        ...row,
+        ...(result ? { result: await readResult(c.env.BLOBS, result) } : {}),
+      })),
+    )
+    const last = page.at(-1)
+    return c.json({ items, nextCursor: rows.length > limit && last ? encodeCursor(last.index) : null }, 200)
+  })
+  .openapi(cancelJob, async (c) => {
+    const { id } = c.req.valid('param')
+    const view = await tracker(c.env, id).cancel(c.get('apiKeyId'))
+    if (!view) throw notFound(id)
+    return c.json(view, 200)
+  })

@@ -1,0 +1,131 @@
+import { z } from '@hono/zod-openapi'
+import { explainOptionsSchema, explainResponseSchema } from '../../shared/contract'
+import { isUploadId } from '../uploads/signedUploadUrl'
+
+export const MAX_JOB_ITEMS = 1000
+const MAX_METADATA_BYTES = 4096
+
+// Flat like Stripe's metadata: simple to index and to pass through RPC, enough to correlate a job.
+const metadataValue = z.union([z.string().max(512), z.number(), z.boolean(), z.null()])
+
+export const jobItemSchema = explainOptionsSchema
+  .pick({ topK: true, classes: true })
+  .extend({
+    uploadId: z.string().refine(isUploadId, 'not an upload id').optional().openapi({
+      description: 'From `POST /v1/uploads`, once its bytes were PUT.',
+    }),
+    imageUrl: z.url().optional().openapi({ description: 'https URL of the image (see Security).' }),
+  })
+  .strict()
+  .refine((item) => (item.uploadId === undefined) !== (item.imageUrl === undefined), {
+    message: 'give exactly one of uploadId or imageUrl',
+  })
+  .openapi('JobItem')
+
+export const createJobRequestSchema = z
+  .object({
+    model: explainOptionsSchema.shape.model,
+    items: z.array(jobItemSchema).min(1).max(MAX_JOB_ITEMS),
+    webhook: z
+      .object({ url: z.url().openapi({ description: 'Receives the job.* event (https; see Security).' }) })
+      .strict()
+      .optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, 'metadata is over 4 KiB')
+      .optional()
+      .openapi({ description: 'Flat key/value pairs echoed in the job status; at most 4 KiB as JSON.' }),
+  })
+  .strict()
+  .openapi('CreateJobRequest')
+
+export type CreateJobRequest = z.infer<typeof createJobRequestSchema>
+
+export const jobStatusSchema = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled'])
+export const itemStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'])
+
+export const createJobResponseSchema = z
+  .object({
+    jobId: z.string(),
+    status: jobStatusSchema,
+    statusUrl: z.url(),
+    resultsUrl: z.url(),
+    webhookSecret: z.string().optional().openapi({
+      description: 'Standard Webhooks secret (`whsec_…`); only in this response and its idempotent replays.',
+    }),
+  })
+  .openapi('JobCreated')
+
+export const deliveryAttemptSchema = z
+  .object({
+    attempt: z.number().int(),
+    at: z.iso.datetime(),
+    status: z.enum(['succeeded', 'failed']),
+    responseStatus: z.number().int().optional(),
+    error: z.string().optional(),
+  })
+  .openapi('WebhookDelivery')
+
+export const jobViewSchema = z
+  .object({
+    jobId: z.string(),
+    status: jobStatusSchema,
+    model: z.string().optional(),
+    counts: z.object({
+      total: z.number().int(),
+      queued: z.number().int(),
+      running: z.number().int(),
+      succeeded: z.number().int(),
+      failed: z.number().int(),
+      cancelled: z.number().int(),
+    }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().optional(),
+    resultsUrl: z.url(),
+    metadata: z.record(z.string(), metadataValue).optional(),
+    webhook: z
+      .object({
+        url: z.url(),
+        state: z.enum(['waiting', 'pending', 'delivered', 'failed']).openapi({
+          description:
+            'waiting: the job runs; pending: being delivered or retried; then delivered or failed.',
+        }),
+        nextAttemptAt: z.iso.datetime().optional(),
+        deliveries: z.array(deliveryAttemptSchema),
+      })
+      .optional(),
+  })
+  .openapi('Job')
+
+export type JobView = z.infer<typeof jobViewSchema>
+
+export const itemErrorSchema = z.object({ code: z.string(), detail: z.string() }).openapi('JobItemError')
+
+export const jobResultsSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        index: z.number().int(),
+        status: itemStatusSchema,
+        result: explainResponseSchema.optional(),
+        error: itemErrorSchema.optional(),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi('JobResults')
+
+export type JobResults = z.infer<typeof jobResultsSchema>
+
+export const webhookEventSchema = z
+  .object({
+    type: z.enum(['job.completed', 'job.failed', 'job.cancelled']),
+    jobId: z.string(),
+    status: jobStatusSchema,
+    counts: jobViewSchema.shape.counts,
+    resultsUrl: z.url(),
+  })
+  .openapi('JobEvent')
+
+export type WebhookEvent = z.infer<typeof webhookEventSchema>

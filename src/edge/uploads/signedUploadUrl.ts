@@ -1,0 +1,38 @@
+import { randomBytes, toBase64Url } from '../base64'
+import type { UploadGrant } from './uploadSigner'
+
+/** Signed PUTs live outside /v1: the signature, not an API key, authorises them. */
+export const SIGNED_UPLOAD_PATH = '/uploads'
+
+const UPLOAD_ID = /^upl_[A-Za-z0-9_-]{22}$/
+
+/** 128 random bits: the id is a capability (whoever holds it can explain the image). */
+export function newUploadId(): string {
+  return `upl_${toBase64Url(randomBytes(16))}`
+}
+
+export function isUploadId(value: string): boolean {
+  return UPLOAD_ID.test(value)
+}
+
+export function buildUploadUrl(origin: string, grant: UploadGrant, signature: string): string {
+  const query = new URLSearchParams({
+    expires: String(grant.expiresAt),
+    contentType: grant.contentType,
+    maxLength: String(grant.maxLength),
+    signature,
+  })
+  return `${origin}${SIGNED_UPLOAD_PATH}/${grant.uploadId}?${query}`
+}
+
+/** The grant a URL claims, or null when a part is missing or malformed (treated as tampered). */
+export function parseUploadUrl(url: URL): { grant: UploadGrant; signature: string } | null {
+  const uploadId = url.pathname.slice(SIGNED_UPLOAD_PATH.length + 1)
+  const { expires, contentType, maxLength, signature } = Object.fromEntries(url.searchParams)
+  if (!isUploadId(uploadId) || !contentType || !signature) return null
+  if (!/^\d{1,12}$/.test(expires ?? '') || !/^\d{1,12}$/.test(maxLength ?? '')) return null
+  return {
+    grant: { uploadId, expiresAt: Number(expires), contentType, maxLength: Number(maxLength) },
+    signature,
+  }
+}

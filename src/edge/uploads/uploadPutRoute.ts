@@ -1,0 +1,81 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { EdgeContext } from '../context'
+import { payloadTooLarge } from '../middleware/bodyLimit'
+import { problemResponses, validationHook } from '../problem/openapi'
+import { ProblemError } from '../problem/problem'
+import { parseUploadUrl, SIGNED_UPLOAD_PATH } from './signedUploadUrl'
+import { verifyUpload } from './uploadSigner'
+import { storeUpload, uploadExists } from './uploadStore'
+
+const putUpload = createRoute({
+  method: 'put',
+  path: `${SIGNED_UPLOAD_PATH}/{uploadId}`,
+  summary: 'PUT the image bytes to a signed upload URL (no API key)',
+  description:
+    'Use `uploadUrl` from `POST /v1/uploads` as is: its query (expires, contentType, maxLength, signature) is signed.',
+  security: [],
+  request: {
+    params: z.object({ uploadId: z.string() }),
+  },
+  responses: {
+    204: { description: 'Stored; use the uploadId in /v1/explain or /v1/jobs' },
+    ...problemResponses(400, 403, 409, 411, 413, 415),
+  },
+})
+
+const forbidden = (code: string, detail: string) => new ProblemError(403, code, 'Forbidden', detail)
+
+/** `PUT /uploads/{id}?…&signature=…`: the signature, not an API key, authorises exactly one image. */
+export const uploadPutRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook }).openapi(
+  putUpload,
+  async (c) => {
+    const claim = parseUploadUrl(new URL(c.req.url))
+    // Malformed and tampered URLs get the same answer: which part failed is no business of a forger.
+    if (!claim || !(await verifyUpload(c.env.UPLOAD_SIGNING_SECRET, claim.grant, claim.signature))) {
+      throw forbidden('upload_url_invalid', 'The upload URL is not one this API signed.')
+    }
+    const { grant } = claim
+    if (grant.expiresAt * 1000 <= Date.now())
+      throw forbidden('upload_url_expired', 'The upload URL has expired.')
+    const type = c.req.header('Content-Type')?.split(';')[0]?.trim().toLowerCase()
+    if (type !== grant.contentType) {
+      throw new ProblemError(
+        415,
+        'unsupported_media_type',
+        'Unsupported media type',
+        `This URL accepts Content-Type ${grant.contentType}.`,
+      )
+    }
+    const length = c.req.header('Content-Length')
+    if (!length || !/^\d+$/.test(length)) {
+      throw new ProblemError(
+        411,
+        'length_required',
+        'Length required',
+        'Send the body with a Content-Length.',
+      )
+    }
+    if (Number(length) > grant.maxLength) throw payloadTooLarge(grant.maxLength)
+    if (await uploadExists(c.env.BLOBS, grant.uploadId)) throw alreadyUsed()
+    const body = c.req.raw.body ?? new Blob([]).stream()
+    const outcome = await storeUpload(c.env.BLOBS, grant.uploadId, body, Number(length), grant.contentType)
+    if (outcome === 'taken') throw alreadyUsed()
+    if (outcome === 'incomplete') {
+      throw new ProblemError(
+        400,
+        'upload_incomplete',
+        'Upload incomplete',
+        'The body did not match its Content-Length.',
+      )
+    }
+    return c.body(null, 204)
+  },
+)
+
+const alreadyUsed = () =>
+  new ProblemError(
+    409,
+    'upload_url_used',
+    'Upload URL already used',
+    'An upload URL stores one image only once.',
+  )

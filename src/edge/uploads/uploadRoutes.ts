@@ -1,0 +1,67 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import type { EdgeContext } from '../context'
+import { type ImageType, SUPPORTED_IMAGE_TYPES } from '../explain/imageType'
+import { payloadTooLarge } from '../middleware/bodyLimit'
+import { problemResponses, validationHook } from '../problem/openapi'
+import { ProblemError } from '../problem/problem'
+import { createUploadRequestSchema, createUploadResponseSchema } from './schemas'
+import { buildUploadUrl, newUploadId } from './signedUploadUrl'
+import { signUpload } from './uploadSigner'
+
+/** An upload names its exact type up front: the signature binds the PUT to it. */
+function uploadType(declared: string): ImageType {
+  const type = declared.split(';')[0]?.trim().toLowerCase() ?? ''
+  const supported = SUPPORTED_IMAGE_TYPES.find((candidate) => candidate === type)
+  if (supported) return supported
+  throw new ProblemError(
+    415,
+    'unsupported_media_type',
+    'Unsupported media type',
+    `Uploads accept ${SUPPORTED_IMAGE_TYPES.join(', ')}; got ${type || 'none'}.`,
+  )
+}
+
+const createUpload = createRoute({
+  method: 'post',
+  path: '/v1/uploads',
+  security: [{ apiKey: [] }],
+  summary: 'Get a signed, single-use URL to PUT one image to',
+  request: {
+    body: { required: true, content: { 'application/json': { schema: createUploadRequestSchema } } },
+  },
+  responses: {
+    201: {
+      description: 'Upload URL',
+      content: { 'application/json': { schema: createUploadResponseSchema } },
+    },
+    ...problemResponses(400, 401, 413, 415, 429),
+  },
+})
+
+/** `POST /v1/uploads` (API key): grants one PUT of one image to a signed URL. */
+export const uploadRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook }).openapi(
+  createUpload,
+  async (c) => {
+    const { contentType, contentLength } = c.req.valid('json')
+    const type = uploadType(contentType)
+    const maxBytes = Number(c.env.MAX_BODY_BYTES)
+    if (contentLength > maxBytes) throw payloadTooLarge(maxBytes)
+    const grant = {
+      uploadId: newUploadId(),
+      expiresAt: Math.floor(Date.now() / 1000) + Number(c.env.UPLOAD_URL_TTL_SECONDS),
+      contentType: type,
+      maxLength: contentLength,
+    }
+    const signature = await signUpload(c.env.UPLOAD_SIGNING_SECRET, grant)
+    return c.json(
+      {
+        uploadId: grant.uploadId,
+        uploadUrl: buildUploadUrl(new URL(c.req.url).origin, grant, signature),
+        method: 'PUT' as const,
+        headers: { 'Content-Type': type },
+        expiresAt: new Date(grant.expiresAt * 1000).toISOString(),
+      },
+      201,
+    )
+  },
+)
