@@ -14,6 +14,9 @@ export default defineConfig({
           UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
           WORKER_TIMEOUT_MS: '1000',
           MAX_BODY_BYTES: String(64 * 1024),
+          // Job tests: webhooks go to the loopback receiver, and item retries run without backoff.
+          ALLOW_LOOPBACK_HTTP: 'true',
+          JOB_ITEM_RETRY_BASE_SECONDS: '0',
         },
       },
     })),
@@ -21,6 +24,8 @@ export default defineConfig({
   test: {
     name: 'edge',
     include: ['**/*.test.ts'],
-    globalSetup: ['./test/standinWorker.ts'],
+    globalSetup: ['./test/standinWorker.ts', './webhooks/test/webhookReceiver.ts'],
+    // Files share the stand-in workers' scripted state (a test that downs "main" must not hit another file).
+    fileParallelism: false,
   },
 })

@@ -32,10 +32,9 @@ export async function standin(name: string, state: Record<string, unknown> = {})
   }
 }
 
-export function explain(body: BodyInit, init: { query?: string; type?: string; key?: string } = {}) {
-  return SELF.fetch(`https://edge.test/v1/explain${init.query ?? ''}`, {
-    method: 'POST',
-    body,
-    headers: { Authorization: `Bearer ${init.key ?? API_KEY}`, 'Content-Type': init.type ?? 'image/jpeg' },
-  })
+/** `type: null` leaves the Content-Type to the body (multipart boundary). */
+export function explain(body: BodyInit, init: { query?: string; type?: string | null; key?: string } = {}) {
+  const headers = new Headers({ Authorization: `Bearer ${init.key ?? API_KEY}` })
+  if (init.type !== null) headers.set('Content-Type', init.type ?? 'image/jpeg')
+  return SELF.fetch(`https://edge.test/v1/explain${init.query ?? ''}`, { method: 'POST', body, headers })
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestProject } from 'vitest/node'
 import './providedContext'
@@ -74,6 +74,29 @@ function explainResult(query: URLSearchParams, bytes: Buffer) {
 const problem = (status: number, code: string, title: string) =>
   JSON.stringify({ type: `https://example.test/${code}`, title, status, code })
 
+/** Image hosting for `imageUrl` tests: a JPEG, redirects, an endless body and a slow answer. */
+function serveImage(url: URL, response: ServerResponse) {
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Buffer.from(`image ${url.search}`)])
+  const to = url.searchParams.get('to') ?? ''
+  switch (url.pathname) {
+    case '/images/photo.jpg':
+      return void response.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(jpeg)
+    case '/images/redirect':
+      return void response.writeHead(302, { Location: to }).end()
+    case '/images/endless': {
+      response.writeHead(200, { 'Content-Type': 'image/jpeg' })
+      const chunk = Buffer.alloc(16 * 1024, 0xff)
+      const timer = setInterval(() => response.write(chunk), 1)
+      response.on('close', () => clearInterval(timer))
+      return
+    }
+    case '/images/slow':
+      return void setTimeout(() => response.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(jpeg), 3000)
+    default:
+      return void response.writeHead(404).end()
+  }
+}
+
 function startStandin(): Promise<Server> {
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://standin')
@@ -85,6 +108,7 @@ function startStandin(): Promise<Server> {
       response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(state))
       return
     }
+    if (url.pathname.startsWith('/images/')) return serveImage(url, response)
     const match = /^\/w\/([\w-]+)(\/.*)$/.exec(url.pathname)
     if (!match?.[1]) return void response.writeHead(404).end()
     const [name, path] = [match[1], match[2]]
