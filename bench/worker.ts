@@ -1,0 +1,215 @@
+/**
+ * Worker benchmark (`npm run bench:worker [-- --json] [--model id] [--seconds n]`):
+ *  1. explanation+classification cost / classification-only cost, same backbone, same runtime;
+ *  2. T-TAME against RISE (N = 4000 masks) and Score-CAM per explanation: milliseconds and forward passes;
+ *  3. throughput and p50/p99 latency of the real worker over HTTP at 1/4/16/64 clients, batching on and off.
+ * Prints Markdown tables; with --json also a final JSON line.
+ */
+import { readFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Tensor } from 'onnxruntime-node'
+import { loadConfig } from '../src/gpu-worker/config'
+import { decodeImage } from '../src/gpu-worker/decodeImage'
+import { createSession } from '../src/gpu-worker/inferenceSession'
+import { jsonLogger } from '../src/gpu-worker/log'
+import { verifyChecksum } from '../src/gpu-worker/modelRegistry'
+import { hasSampleImages, readSampleImages, SAMPLE_TAR } from '../src/gpu-worker/testing/sampleImages'
+import { type Manifest, manifestSchema } from '../src/shared/manifest'
+import { pearson } from './worker/correlation'
+import { type CostRatioRow, measureCostRatio } from './worker/costRatio'
+import { type LoadRow, loadRun, startWorker } from './worker/loadTest'
+import { type BaselineResult, rise, riseMasks, scoreCam } from './worker/perturbationBaselines'
+import { fixed, markdownTable } from './worker/table'
+import { timeInterleaved } from './worker/timing'
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    model: { type: 'string', default: 'cifar10-cnn' },
+    seconds: { type: 'string', default: '5' },
+  },
+})
+
+const RISE_MASKS = 4000
+const PERTURBATION_BATCH = 250
+const CONCURRENCY = [1, 4, 16, 64]
+const providers = loadConfig({ WORKER_TOKEN: 'x'.repeat(16), ...process.env }).EXECUTION_PROVIDERS
+
+if (!hasSampleImages()) {
+  console.error(`bench:worker needs the shared sample photographs at ${SAMPLE_TAR}`)
+  process.exit(1)
+}
+const modelsDir = process.env.MODELS_DIR ?? 'models'
+const packDir = join(modelsDir, args.model)
+const manifest: Manifest = manifestSchema.parse(
+  JSON.parse(await readFile(join(packDir, 'manifest.json'), 'utf8')),
+)
+if (!manifest.classifier) {
+  console.error(`${packDir}: the manifest names no classifier graph, the baseline every comparison needs`)
+  process.exit(1)
+}
+await verifyChecksum(join(packDir, manifest.onnx.file), manifest.onnx.sha256)
+await verifyChecksum(join(packDir, manifest.classifier.file), manifest.classifier.sha256)
+const explainer = await createSession(join(packDir, manifest.onnx.file), providers, jsonLogger)
+const classifier = await createSession(join(packDir, manifest.classifier.file), providers, jsonLogger)
+
+const photos = [...readSampleImages().entries()].sort(([a], [b]) => a.localeCompare(b))
+const [photoName, photoBytes] =
+  photos.find(([name]) => name.includes('tabby')) ?? (photos[0] as [string, Buffer])
+const side = manifest.input.width
+const { pixels } = await decodeImage(photoBytes, manifest.preprocessing, {
+  maxBytes: 1 << 30,
+  maxPixels: 1e9,
+})
+const ortVersion = JSON.parse(await readFile('node_modules/onnxruntime-node/package.json', 'utf8')).version
+const machine = {
+  cpu: `${cpus()[0]?.model} (${cpus().length} cores)`,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  onnxruntimeNode: ortVersion,
+  executionProvider: explainer.executionProvider,
+}
+console.log(
+  `# Worker benchmark: ${manifest.id}@${manifest.version} (${manifest.backbone}), input ${side}x${side}`,
+)
+console.log(
+  `machine: ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, onnxruntime-node ${ortVersion}, EP ${machine.executionProvider}\n`,
+)
+
+// 1. Cost of explaining on top of classifying.
+const costRows: CostRatioRow[] = []
+for (const batch of [1, 32]) {
+  for (const k of [1, 3])
+    costRows.push(await measureCostRatio(explainer.session, classifier.session, pixels, side, batch, k))
+}
+console.log('## Explanation + classification vs classification only\n')
+console.log(
+  markdownTable(
+    ['batch', 'K maps', 'explain+classify ms', 'classify-only ms', 'ratio'],
+    costRows.map((r) => [r.batch, r.k, fixed(r.explainMs), fixed(r.classifyMs), fixed(r.ratio, 3)]),
+  ),
+)
+
+// 2. One explanation of the top-1 class: T-TAME (one pass) against the perturbation baselines.
+const explainTop1 = () =>
+  explainer.session.run({
+    image: new Tensor('float32', pixels, [1, 3, side, side]),
+    classes: new Tensor('int64', BigInt64Array.from([-1n]), [1, 1]),
+  })
+const top1 = await explainTop1()
+const classId = Number(((top1.class_ids as Tensor).data as BigInt64Array)[0])
+const ttameMap = (top1.maps as Tensor).data as Float32Array
+const [ttame] = await timeInterleaved([explainTop1])
+const masks = riseMasks(RISE_MASKS, side)
+const baselineInput = { classifier: classifier.session, pixels, side, classId, batchSize: PERTURBATION_BATCH }
+const baselines: { method: string; ms: number; result: BaselineResult }[] = []
+for (const [method, run] of [
+  ['RISE', () => rise(baselineInput, masks)],
+  ['Score-CAM', () => scoreCam(baselineInput)],
+] as const) {
+  const result = await run()
+  const [timed] = await timeInterleaved([run], { warmup: 1, minRuns: 3, budgetMs: 0 })
+  baselines.push({ method, ms: timed?.medianMs ?? Number.NaN, result })
+}
+const ttameMs = ttame?.medianMs ?? Number.NaN
+const baselineRows = [
+  { method: 'T-TAME', ms: ttameMs, forwardPasses: 1, speedup: 1, correlation: 1 },
+  ...baselines.map((b) => ({
+    method: b.method,
+    ms: b.ms,
+    forwardPasses: b.result.forwardPasses,
+    speedup: b.ms / ttameMs,
+    correlation: ttameMap.length === b.result.map.length ? pearson(ttameMap, b.result.map) : Number.NaN,
+  })),
+]
+console.log(
+  `\n## One explanation (class ${manifest.labels[classId]} of ${photoName}), batch of ${PERTURBATION_BATCH} for the baselines\n`,
+)
+console.log(
+  markdownTable(
+    ['method', 'ms / explanation', 'forward passes', 'T-TAME is faster by', 'map correlation with T-TAME'],
+    baselineRows.map((r) => [
+      r.method,
+      fixed(r.ms),
+      r.forwardPasses,
+      `${fixed(r.speedup, 0)}x`,
+      fixed(r.correlation),
+    ]),
+  ),
+)
+
+// 3. The real worker over HTTP: dynamic batching on (MAX_BATCH=32) and off (MAX_BATCH=1).
+const seconds = Number(args.seconds)
+const loadPhotos = photos.slice(0, 64).map(([, bytes]) => bytes)
+const loadRows: LoadRow[] = []
+for (const batching of ['on', 'off'] as const) {
+  const worker = await startWorker({
+    MODELS_DIR: modelsDir,
+    DEFAULT_MODEL: manifest.id,
+    EXECUTION_PROVIDERS: providers.join(','),
+    MAX_BATCH: batching === 'on' ? '32' : '1',
+    MAX_BATCH_DELAY_MS: process.env.MAX_BATCH_DELAY_MS ?? '4',
+  })
+  try {
+    await loadRun(worker, loadPhotos, 16, 1) // warm-up
+    for (const concurrency of CONCURRENCY) {
+      loadRows.push({ batching, ...(await loadRun(worker, loadPhotos, concurrency, seconds)) })
+    }
+  } finally {
+    await worker.stop()
+  }
+}
+console.log(`\n## Worker over HTTP: 64 distinct sample photos, topK=3, ${seconds} s per row\n`)
+console.log(
+  markdownTable(
+    ['batching', 'clients', 'req/s', 'p50 ms', 'p99 ms', 'mean batch', 'failed'],
+    loadRows.map((r) => [
+      r.batching,
+      r.concurrency,
+      fixed(r.throughput, 1),
+      r.p50Ms,
+      r.p99Ms,
+      fixed(r.meanBatch, 1),
+      r.failed,
+    ]),
+  ),
+)
+
+const at = (batching: string, concurrency: number) =>
+  loadRows.find((r) => r.batching === batching && r.concurrency === concurrency)?.throughput ?? Number.NaN
+const ratioAt = (batch: number) => costRows.find((r) => r.batch === batch && r.k === 1)?.ratio ?? Number.NaN
+const speedupOf = (method: string) => baselineRows.find((r) => r.method === method)?.speedup ?? Number.NaN
+const targets = {
+  costRatioBatch32: { value: ratioAt(32), target: '<= 1.15', holds: ratioAt(32) <= 1.15 },
+  costRatioBatch1: { value: ratioAt(1), target: '<= 1.3', holds: ratioAt(1) <= 1.3 },
+  riseSpeedup: { value: speedupOf('RISE'), target: '>= 1000', holds: speedupOf('RISE') >= 1000 },
+  scoreCamSpeedup: { value: speedupOf('Score-CAM'), target: '>= 50', holds: speedupOf('Score-CAM') >= 50 },
+  batchingGainAt16: {
+    value: at('on', 16) / at('off', 16),
+    target: '>= 3',
+    holds: at('on', 16) / at('off', 16) >= 3,
+  },
+}
+console.log('\n## Targets\n')
+console.log(
+  markdownTable(
+    ['target', 'measured', 'goal', 'holds'],
+    Object.entries(targets).map(([name, t]) => [name, fixed(t.value, 3), t.target, t.holds ? 'yes' : 'no']),
+  ),
+)
+if (args.json) {
+  console.log(
+    JSON.stringify({
+      model: `${manifest.id}@${manifest.version}`,
+      machine,
+      costRows,
+      baselineRows,
+      loadRows,
+      targets,
+    }),
+  )
+}
+
+await Promise.all([explainer.session.release(), classifier.session.release()])
