@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const DEFAULT_MODEL_PACK = resolve(ROOT, 'models/cifar10-cnn/manifest.json')
+export const hasModelPack = () => existsSync(DEFAULT_MODEL_PACK)
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const { port } = server.address() as { port: number }
+  await new Promise((done) => server.close(done))
+  return port
+}
+
+/** A child in its own process group, its output kept for failure messages. */
+function spawnGroup(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output: string[] = []
+  child.stdout?.on('data', (chunk) => output.push(String(chunk)))
+  child.stderr?.on('data', (chunk) => output.push(String(chunk)))
+  return { child, output }
+}
+
+async function stopGroup(child: ChildProcess | undefined) {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((done) => child.once('exit', done))
+  process.kill(-child.pid, 'SIGTERM')
+  const timer = setTimeout(() => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+  }, 8000)
+  await exited
+  clearTimeout(timer)
+}
+
+async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs: number,
+  log: () => string,
+) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return
+    await new Promise((done) => setTimeout(done, 250))
+  }
+  throw new Error(`${what} not ready after ${timeoutMs / 1000} s:\n${log().slice(-4000)}`)
+}
+
+/**
+ * The real stack for a test file: `npm start`'s script with fresh state in a temp dir, and a GPU worker that
+ * the test starts and stops itself (to see the edge answer 503 and recover).
+ */
+export class LocalStack {
+  readonly apiKey = `e2e_${randomBytes(12).toString('hex')}`
+  readonly #dir = mkdtempSync(join(tmpdir(), 'ttame-e2e-'))
+  readonly #token = randomBytes(24).toString('hex')
+  #worker?: ReturnType<typeof spawnGroup>
+  #edge?: ReturnType<typeof spawnGroup>
+  edgeUrl = ''
+  workerPort = 0
+
+  async start() {
+    process.once('exit', () => this.#killNow())
+    this.workerPort = await freePort()
+    const edgePort = await freePort()
+    this.edgeUrl = `http://127.0.0.1:${edgePort}`
+    const varsFile = join(this.#dir, 'dev.vars')
+    writeFileSync(
+      varsFile,
+      `WORKER_TOKEN="${this.#token}"\nUPLOAD_SIGNING_SECRET="${randomBytes(24).toString('hex')}"\n`,
+    )
+    await this.startWorker()
+    this.#edge = spawnGroup([resolve(ROOT, 'scripts/start.mjs')], {
+      ...process.env,
+      EDGE_PORT: String(edgePort),
+      WORKER_URLS: `http://127.0.0.1:${this.workerPort}`,
+      EXPLAIN_API_KEY: this.apiKey,
+      EDGE_STATE_DIR: join(this.#dir, 'state'),
+      DEV_VARS_FILE: varsFile,
+    })
+    const edge = this.#edge
+    await waitFor(
+      () => edge.output.join('').includes('API is ready'),
+      'local stack',
+      200_000,
+      () => edge.output.join(''),
+    )
+  }
+
+  async startWorker() {
+    this.#worker = spawnGroup([resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/gpu-worker/main.ts'], {
+      ...process.env,
+      PORT: String(this.workerPort),
+      HOST: '127.0.0.1',
+      WORKER_TOKEN: this.#token,
+      EXECUTION_PROVIDERS: 'cpu',
+    })
+    const worker = this.#worker
+    const ready = async () => (await fetch(`http://127.0.0.1:${this.workerPort}/readyz`)).ok
+    await waitFor(ready, 'GPU worker', 120_000, () => worker.output.join(''))
+  }
+
+  stopWorker() {
+    return stopGroup(this.#worker?.child)
+  }
+
+  async stop() {
+    await Promise.all([stopGroup(this.#edge?.child), stopGroup(this.#worker?.child)])
+    rmSync(this.#dir, { recursive: true, force: true })
+  }
+
+  /** Last resort if the test process dies without afterAll. */
+  #killNow() {
+    for (const child of [this.#edge?.child, this.#worker?.child]) {
+      try {
+        if (child?.pid) process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+    }
+  }
+}
