@@ -1,10 +1,9 @@
-import { crc32, deflateSync } from 'node:zlib'
 import fc from 'fast-check'
 import sharp, { type Sharp } from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { decodeImage } from './decodeImage'
 import { ProblemError } from './problem'
-import { at, halves, solid } from './testing/images'
+import { at, halves, pngDeclaring, solid } from './testing/images'
 
 const pre = { resizeShorter: 16, crop: 16, mean: [0, 0, 0], std: [1, 1, 1] } as Parameters<
   typeof decodeImage
@@ -118,28 +117,6 @@ describe('decodeImage', () => {
     expect(scaled.crop).toEqual({ x: 50, y: 0, width: 200, height: 200 })
   })
 })
-
-/** A valid PNG header declaring `width` x `height` RGB, followed by only `rows` rows of data: a decompression bomb. */
-function pngDeclaring(width: number, height: number, rows: number) {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const length = Buffer.alloc(4)
-    length.writeUInt32BE(data.length)
-    const crc = Buffer.alloc(4)
-    crc.writeUInt32BE(crc32(body))
-    return Buffer.concat([length, body, crc])
-  }
-  const header = Buffer.alloc(13)
-  header.writeUInt32BE(width, 0)
-  header.writeUInt32BE(height, 4)
-  header.set([8, 2, 0, 0, 0], 8) // 8-bit, truecolour, deflate, no filter, no interlace
-  return Buffer.concat([
-    Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(Buffer.alloc(rows * (1 + width * 3)))),
-    chunk('IEND', Buffer.alloc(0)),
-  ])
-}
 
 describe('decodeImage refusals', () => {
   it('refuses a 30000x30000 PNG of ~100 KB from its header, without decoding it', async () => {

@@ -1,0 +1,166 @@
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { modelListSchema, problemSchema, workerExplainResultSchema } from '../../shared/contract'
+import { configSchema } from '../config'
+import { silentLogger } from '../log'
+import { pngDeclaring, solid } from '../testing/images'
+import { hasModelPack, MODELS_DIR, PACK_ID } from '../testing/modelPack'
+import { hasSampleImages, readSampleImages } from '../testing/sampleImages'
+import { createWorker } from '../worker'
+
+const token = 'test-token-0123456789abcdef'
+const auth = { Authorization: `Bearer ${token}` }
+
+describe.skipIf(!hasModelPack() || !hasSampleImages())(
+  `worker HTTP surface (needs models/${PACK_ID} and ../shared/images)`,
+  () => {
+    let worker: Awaited<ReturnType<typeof createWorker>>
+    let photo: Buffer
+    let largestPhoto: Buffer
+    const request = (path: string, init: RequestInit = {}) => worker.app.request(path, init)
+    const explain = (query: string, body: Uint8Array, headers: Record<string, string> = {}) =>
+      request(`/internal/v1/explain${query}`, { method: 'POST', body, headers: { ...auth, ...headers } })
+
+    beforeAll(async () => {
+      const config = configSchema.parse({
+        WORKER_TOKEN: token,
+        MODELS_DIR,
+        EXECUTION_PROVIDERS: 'cpu',
+        MAX_BODY_BYTES: String(4 * 1024 * 1024),
+        MAX_BATCH: '1',
+        MAX_QUEUE: '1',
+      })
+      worker = await createWorker(config, silentLogger)
+      const photos = readSampleImages()
+      photo = photos.get('n02123159_tiger_cat.JPEG') as Buffer
+      largestPhoto = [...photos.values()].reduce((a, b) => (a.length > b.length ? a : b))
+    })
+    afterAll(() => worker.close())
+
+    async function expectProblem(response: Response, status: number, code: string) {
+      expect(response.status).toBe(status)
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      const problem = problemSchema.parse(await response.json())
+      expect(problem).toMatchObject({ status, code })
+      return problem
+    }
+
+    it('explains a real photograph: top-k predictions, 8-bit maps in [0, 255], overlays at the original size', async () => {
+      const response = await explain('?topK=3&overlay=true', photo, { 'X-Request-Id': 'req-1' })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-request-id')).toBe('req-1')
+      const result = workerExplainResultSchema.parse(await response.json())
+      const original = await sharp(photo).metadata()
+      expect(result.image).toEqual({ width: original.width, height: original.height })
+      const { x, y, width, height } = result.crop
+      expect(x >= 0 && y >= 0 && x + width <= result.image.width && y + height <= result.image.height).toBe(
+        true,
+      )
+
+      expect(result.predictions).toHaveLength(3)
+      const scores = result.predictions.map((p) => p.score)
+      expect(scores).toEqual([...scores].sort((a, b) => b - a))
+      expect(scores.reduce((s, v) => s + v, 0)).toBeLessThanOrEqual(1 + 1e-6)
+      // Maps for the top-3 classes, in the same order as the predictions.
+      expect(result.explanations.map((e) => e.classId)).toEqual(result.predictions.map((p) => p.classId))
+
+      for (const explanation of result.explanations) {
+        const map = Buffer.from(explanation.map, 'base64')
+        const meta = await sharp(map).metadata()
+        expect(meta).toMatchObject({ format: 'png', channels: 1, depth: 'uchar' })
+        expect([meta.width, meta.height]).toEqual([explanation.width, explanation.height])
+        const levels = await sharp(map).toColourspace('b-w').raw().toBuffer()
+        expect(Math.min(...levels)).toBe(0)
+        expect(Math.max(...levels)).toBe(255)
+
+        const overlay = await sharp(Buffer.from(explanation.overlay as string, 'base64')).metadata()
+        expect([overlay.format, overlay.width, overlay.height]).toEqual([
+          'png',
+          original.width,
+          original.height,
+        ])
+      }
+      expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.inferenceMs)
+    })
+
+    it('explains the classes asked for, by label or id, without overlays unless asked', async () => {
+      const models = modelListSchema.parse(
+        await (await request('/internal/v1/models', { headers: auth })).json(),
+      )
+      const labels = models.models[0]?.labels ?? []
+      const response = await explain(`?topK=1&classes=${labels[3]},7`, photo)
+      const result = workerExplainResultSchema.parse(await response.json())
+      expect(result.predictions).toHaveLength(1)
+      expect(result.explanations.map((e) => [e.classId, e.label])).toEqual([
+        [3, labels[3]],
+        [7, labels[7]],
+      ])
+      expect(result.explanations.every((e) => e.overlay === undefined)).toBe(true)
+    })
+
+    it('lists the models with the default marked', async () => {
+      const list = modelListSchema.parse(
+        await (await request('/internal/v1/models', { headers: auth })).json(),
+      )
+      expect(list.models).toEqual([expect.objectContaining({ id: PACK_ID, default: true })])
+    })
+
+    it('answers 401 without the worker token or with a wrong one', async () => {
+      await expectProblem(await request('/internal/v1/models'), 401, 'unauthorized')
+      const wrong = await request('/internal/v1/explain', {
+        method: 'POST',
+        body: photo,
+        headers: { Authorization: 'Bearer nope' },
+      })
+      await expectProblem(wrong, 401, 'unauthorized')
+    })
+
+    it('maps every bad input onto its problem code', async () => {
+      await expectProblem(await explain('?topK=99', photo), 400, 'bad_options')
+      await expectProblem(await explain('?classes=unicorn', photo), 400, 'bad_options')
+      await expectProblem(await explain('?model=imagenet-vit', photo), 400, 'unknown_model')
+      await expectProblem(await explain('', Buffer.alloc(5 * 1024 * 1024, 0xff)), 413, 'payload_too_large')
+      const heic = Buffer.concat([
+        Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1'),
+        Buffer.alloc(64),
+      ])
+      const problem = await expectProblem(await explain('', heic), 415, 'unsupported_media_type')
+      expect(problem.detail).toMatch(/JPEG/)
+      await expectProblem(await explain('', photo.subarray(0, 200)), 422, 'undecodable_image')
+      await expectProblem(await explain('', pngDeclaring(8000, 6000, 10)), 422, 'image_too_large')
+    })
+
+    it('answers 504 when the deadline passes before the answer is ready', async () => {
+      const problem = await expectProblem(
+        await explain('', largestPhoto, { 'X-Deadline-Ms': '1' }),
+        504,
+        'deadline_exceeded',
+      )
+      expect(problem.detail).toMatch(/1 ms/)
+    })
+
+    it('answers 503 with Retry-After when the queue is full', async () => {
+      const small = await solid(64, 64, [120, 80, 40]).jpeg().toBuffer()
+      const responses = await Promise.all(Array.from({ length: 24 }, () => explain('', small)))
+      const refused = responses.filter((r) => r.status === 503)
+      expect(refused.length).toBeGreaterThan(0)
+      expect(refused[0]?.headers.get('retry-after')).toBe('1')
+      await expectProblem(refused[0] as Response, 503, 'overloaded')
+      expect(responses.every((r) => r.status === 200 || r.status === 503)).toBe(true)
+    })
+
+    it('reports liveness, readiness and Prometheus metrics', async () => {
+      expect((await request('/healthz')).status).toBe(200)
+      expect(await (await request('/readyz')).json()).toEqual({ status: 'ready', models: [PACK_ID] })
+      const metrics = await (await request('/metrics')).text()
+      expect(metrics).toContain(`worker_execution_provider{model="${PACK_ID}",provider="cpu"} 1`)
+      expect(metrics).toMatch(new RegExp(`worker_batch_size_count\\{model="${PACK_ID}"\\} [1-9]`))
+      expect(metrics).toContain(`worker_queue_depth{model="${PACK_ID}"} 0`)
+      expect(metrics).toMatch(
+        /worker_request_duration_seconds_bucket\{le="[^"]+",route="\/internal\/v1\/explain",status="200"\}/,
+      )
+      worker.drain()
+      expect((await request('/readyz')).status).toBe(503)
+    })
+  },
+)

@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs'
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+/** The first pack training/ exports; tests that need a real model skip (and say why) until it exists. */
+export const MODELS_DIR = resolve(import.meta.dirname, '../../../models')
+export const PACK_ID = 'cifar10-cnn'
+export const PACK_DIR = join(MODELS_DIR, PACK_ID)
+
+export const hasModelPack = () => existsSync(join(PACK_DIR, 'manifest.json'))
+
+/** A copy of the real pack in a fresh models dir, with `edit` applied to its manifest JSON. */
+export async function copyPack(
+  edit: (manifest: Record<string, unknown>) => void = () => {},
+): Promise<string> {
+  const modelsDir = await mkdtemp(join(tmpdir(), 'gpu-worker-models-'))
+  const dir = join(modelsDir, PACK_ID)
+  await cp(PACK_DIR, dir, { recursive: true })
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))
+  edit(manifest)
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest))
+  return modelsDir
+}
