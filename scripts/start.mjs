@@ -6,7 +6,8 @@
  *
  * Settings (environment): EDGE_PORT (8787), WORKER_PORT (8788), EXPLAIN_API_KEY (else a stored or generated
  * one), EDGE_STATE_DIR (.wrangler/state), DEV_VARS_FILE (.dev.vars: the secrets, generated if missing),
- * WORKER_URLS (use these already-running workers instead of starting one).
+ * WORKER_URLS (use these already-running workers instead of starting one); the edge settings of wrangler.toml
+ * listed in EDGE_SETTINGS override its [vars] when set in the environment.
  */
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
@@ -23,6 +24,13 @@ const workerUrls = externalWorkers ?? `http://127.0.0.1:${workerPort}`
 const edgeUrl = `http://127.0.0.1:${edgePort}`
 const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }
 const wranglerBin = resolve(root, 'node_modules/wrangler/bin/wrangler.js')
+const EDGE_SETTINGS = [
+  'RATE_LIMIT_PER_MINUTE',
+  'MAX_BODY_BYTES',
+  'CACHE_TTL_SECONDS',
+  'WORKER_TIMEOUT_MS',
+  'IMAGE_FETCH_TIMEOUT_MS',
+]
 
 /** Children run in their own process groups so that stopping one stops everything it started. */
 const children = []
@@ -195,6 +203,10 @@ async function main() {
       `WORKER_URLS:${workerUrls}`,
       '--var',
       'ALLOW_LOOPBACK_HTTP:true',
+      ...EDGE_SETTINGS.filter((name) => process.env[name]).flatMap((name) => [
+        '--var',
+        `${name}:${process.env[name]}`,
+      ]),
       '--inspector-port',
       String(edgePort + 10_000),
       '--show-interactive-dev-session=false',

@@ -78,6 +78,13 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('the local stack explains
     expect(cached.explanations).toEqual(result.explanations)
   })
 
+  it('keeps cached explanations across an edge restart', async () => {
+    await stack.restartEdge()
+    const repeat = await explain(multipart(photo(0).bytes, { topK: '3' }), { type: null })
+    expect(repeat.status).toBe(200)
+    expect(repeat.headers.get('X-Cache')).toBe('HIT')
+  })
+
   it('explains a raw JPEG body with an overlay, and a photograph by imageUrl', async () => {
     const raw = await explain(photo(1).bytes, { query: '?topK=1&overlay=true' })
     expect(raw.status).toBe(200)

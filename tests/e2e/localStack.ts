@@ -73,8 +73,12 @@ export class LocalStack {
   readonly #token = randomBytes(24).toString('hex')
   #worker?: ReturnType<typeof spawnGroup>
   #edge?: ReturnType<typeof spawnGroup>
+  #edgeEnv: NodeJS.ProcessEnv = {}
   edgeUrl = ''
   workerPort = 0
+
+  /** `edgeSettings`: wrangler.toml vars to override (see EDGE_SETTINGS in scripts/start.mjs). */
+  constructor(private readonly edgeSettings: Record<string, string> = {}) {}
 
   async start() {
     process.once('exit', () => this.#killNow())
@@ -86,22 +90,30 @@ export class LocalStack {
       varsFile,
       `WORKER_TOKEN="${this.#token}"\nUPLOAD_SIGNING_SECRET="${randomBytes(24).toString('hex')}"\n`,
     )
-    await this.startWorker()
-    this.#edge = spawnGroup([resolve(ROOT, 'scripts/start.mjs')], {
+    this.#edgeEnv = {
       ...process.env,
       EDGE_PORT: String(edgePort),
       WORKER_URLS: `http://127.0.0.1:${this.workerPort}`,
       EXPLAIN_API_KEY: this.apiKey,
       EDGE_STATE_DIR: join(this.#dir, 'state'),
       DEV_VARS_FILE: varsFile,
-    })
-    const edge = this.#edge
-    await waitFor(
-      () => edge.output.join('').includes('API is ready'),
-      'local stack',
-      200_000,
-      () => edge.output.join(''),
-    )
+      ...this.edgeSettings,
+    }
+    await this.startWorker()
+    await this.#startEdge()
+  }
+
+  async #startEdge() {
+    const edge = spawnGroup([resolve(ROOT, 'scripts/start.mjs')], this.#edgeEnv)
+    this.#edge = edge
+    const ready = () => edge.output.join('').includes('API is ready')
+    await waitFor(ready, 'local stack', 200_000, () => edge.output.join(''))
+  }
+
+  /** Stops and starts the edge on the same local state (KV, R2, Durable Objects), as a redeploy would. */
+  async restartEdge() {
+    await stopGroup(this.#edge?.child)
+    await this.#startEdge()
   }
 
   async startWorker() {

@@ -58,16 +58,6 @@ export class WorkerPool {
     }))
   }
 
-  /** Health as the pool sees it, for `/healthz`. */
-  snapshot() {
-    const now = this.#options.now()
-    return this.#workers.map((w) => ({
-      url: w.url,
-      healthy: w.failures === 0 || w.downUntil <= now,
-      outstanding: w.outstanding,
-    }))
-  }
-
   async call(call: WorkerCall): Promise<WorkerReply> {
     const tried = new Set<WorkerState>()
     let timedOut = false
