@@ -3,8 +3,15 @@ import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import autocannon from 'autocannon'
 
+export interface LoadInput {
+  name: string
+  contentType: string
+  bodies: readonly Buffer[]
+}
+
 export interface LoadRow {
   batching: 'on' | 'off'
+  input: string
   concurrency: number
   throughput: number
   p50Ms: number
@@ -67,10 +74,10 @@ async function batchTotals(worker: WorkerProcess): Promise<{ sum: number; count:
   return { sum: read('worker_batch_size_sum'), count: read('worker_batch_size_count') }
 }
 
-/** `concurrency` clients posting the photos in turn to `/internal/v1/explain` for `seconds`. */
+/** `concurrency` clients posting the input's images in turn to `/internal/v1/explain` for `seconds`. */
 export async function loadRun(
   worker: WorkerProcess,
-  photos: readonly Buffer[],
+  input: LoadInput,
   concurrency: number,
   seconds: number,
 ): Promise<Omit<LoadRow, 'batching'>> {
@@ -79,11 +86,12 @@ export async function loadRun(
     url: worker.url,
     connections: concurrency,
     duration: seconds,
-    headers: { authorization: `Bearer ${worker.token}`, 'content-type': 'image/jpeg' },
-    requests: photos.map((body) => ({ method: 'POST', path: '/internal/v1/explain?topK=3', body })),
+    headers: { authorization: `Bearer ${worker.token}`, 'content-type': input.contentType },
+    requests: input.bodies.map((body) => ({ method: 'POST', path: '/internal/v1/explain?topK=3', body })),
   })
   const after = await batchTotals(worker)
   return {
+    input: input.name,
     concurrency,
     throughput: result['2xx'] / result.duration,
     p50Ms: result.latency.p50,

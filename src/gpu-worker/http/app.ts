@@ -1,13 +1,14 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { type RequestIdVariables, requestId } from 'hono/request-id'
+import type { StatusCode } from 'hono/utils/http-status'
 import type { ExplainService } from '../explainService'
 import type { Logger } from '../log'
 import type { WorkerMetrics } from '../metrics'
 import type { ModelRegistry } from '../modelRegistry'
 import { ProblemError } from '../problem'
 import { bearerToken } from './auth'
-import { requestSignal } from './deadline'
+import { requestDeadline } from './deadline'
 import { parseExplainQuery } from './explainQuery'
 import { problemResponse } from './problemResponse'
 
@@ -37,6 +38,8 @@ export function createApp(deps: AppDeps) {
     )
   })
   app.onError((err, c) => {
+    // The client hung up and its work was dropped: nobody reads this answer, and it is no worker fault.
+    if (c.req.raw.signal.aborted && !(err instanceof ProblemError)) return c.body(null, 499 as StatusCode)
     if (err instanceof ProblemError) deps.metrics.problems.inc({ code: err.code })
     return problemResponse(err, c, deps.log)
   })
@@ -66,9 +69,13 @@ export function createApp(deps: AppDeps) {
     }),
     async (c) => {
       const options = parseExplainQuery(c.req.query())
-      const signal = requestSignal(c.req.raw.signal, c.req.header('X-Deadline-Ms'))
-      const bytes = new Uint8Array(await c.req.arrayBuffer())
-      return c.json(await deps.explainService.explain(bytes, options, signal))
+      const deadline = requestDeadline(c.req.raw.signal, c.req.header('X-Deadline-Ms'))
+      try {
+        const bytes = new Uint8Array(await c.req.arrayBuffer())
+        return c.json(await deps.explainService.explain(bytes, options, deadline.signal))
+      } finally {
+        deadline.clear()
+      }
     },
   )
   return app

@@ -3,8 +3,8 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-/** The first pack training/ exports; tests that need a real model skip (and say why) until it exists. */
-export const MODELS_DIR = resolve(import.meta.dirname, '../../../models')
+/** The first pack training/ exports (or MODELS_DIR's); tests that need a model skip, saying why, until it exists. */
+export const MODELS_DIR = resolve(process.env.MODELS_DIR ?? resolve(import.meta.dirname, '../../../models'))
 export const PACK_ID = 'cifar10-cnn'
 export const PACK_DIR = join(MODELS_DIR, PACK_ID)
 
