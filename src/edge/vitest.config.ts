@@ -14,9 +14,10 @@ export default defineConfig({
           UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
           WORKER_TIMEOUT_MS: '1000',
           MAX_BODY_BYTES: String(64 * 1024),
-          // Job tests: webhooks go to the loopback receiver, and item retries run without backoff.
+          // Job tests: webhooks go to the loopback receiver; item and webhook retries come without long waits.
           ALLOW_LOOPBACK_HTTP: 'true',
           JOB_ITEM_RETRY_BASE_SECONDS: '0',
+          WEBHOOK_RETRY_SCHEDULE: '0.3,0.1,0.1,0.1,0.1,0.1,0.1',
         },
       },
     })),

@@ -199,6 +199,10 @@ export class JobTracker extends DurableObject<Env> {
     const now = Date.now()
     if (!job || !item || (item.status !== 'queued' && item.status !== 'running')) return null
     if (item.status === 'running' && item.due_at > now) return null
+    if (job.status === 'cancelled') {
+      this.sql.exec(`UPDATE items SET status = 'cancelled', updated_at = ? WHERE idx = ?`, now, index)
+      return null
+    }
     this.sql.exec(
       `UPDATE items SET status = 'running', attempts = attempts + 1, due_at = ?, updated_at = ? WHERE idx = ?`,
       now + this.leaseMs,
@@ -213,11 +217,16 @@ export class JobTracker extends DurableObject<Env> {
     }
   }
 
-  /** A transient failure: the item waits `delayMs` for its queue retry, the watchdog covering a lost one. */
+  /**
+   * A transient failure: the item waits `delayMs` for its queue retry, the watchdog covering a lost one.
+   * In a cancelled job the item is not run again.
+   */
   async retryItem(index: number, error: ItemError, delayMs: number): Promise<void> {
     const now = Date.now()
+    const cancelled = this.job()?.status === 'cancelled'
     this.sql.exec(
-      `UPDATE items SET status = 'queued', error = ?, due_at = ?, updated_at = ? WHERE idx = ? AND status = 'running'`,
+      `UPDATE items SET status = ?, error = ?, due_at = ?, updated_at = ? WHERE idx = ? AND status = 'running'`,
+      cancelled ? 'cancelled' : 'queued',
       JSON.stringify(error),
       now + delayMs + this.leaseMs,
       now,

@@ -31,7 +31,7 @@ export const createJobRequestSchema = z
       .strict()
       .optional(),
     metadata: z
-      .record(z.string(), z.unknown())
+      .record(z.string().max(64), metadataValue)
       .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, 'metadata is over 4 KiB')
       .optional()
       .openapi({ description: 'Flat key/value pairs echoed in the job status; at most 4 KiB as JSON.' }),

@@ -1,0 +1,67 @@
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { jpeg, seedApiKey } from '../test/fixtures'
+import { uploadImage } from './test/jobClient'
+
+beforeAll(() => seedApiKey())
+
+const OWNER = 'owner-key-id'
+
+async function waitForStatus(stub: DurableObjectStub<import('./JobTracker').JobTracker>, status: string) {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const view = await stub.status(OWNER)
+    if (view?.status === status) return view
+    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(view)}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+describe('JobTracker', () => {
+  it('re-sends an item whose consumer died holding it, once its lease runs out, and records it once', async () => {
+    const uploadId = await uploadImage(jpeg(`lease-${crypto.randomUUID()}`))
+    const stub = env.JOBS.get(env.JOBS.newUniqueId())
+    await stub.create({
+      owner: OWNER,
+      fingerprint: 'f',
+      items: [{ uploadId, topK: 3 }],
+      resultsUrl: 'https://edge.test/v1/jobs/x/results',
+    })
+    // A consumer claims the item and dies: the queue's own delivery finds it leased and leaves it alone.
+    expect((await stub.startItem(0))?.attempt).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect((await stub.status(OWNER))?.counts).toMatchObject({ running: 1, succeeded: 0 })
+
+    await runInDurableObject(stub, (_tracker, state) => {
+      state.storage.sql.exec('UPDATE items SET due_at = 0') // the lease runs out
+    })
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    const job = await waitForStatus(stub, 'completed')
+    expect(job.counts).toMatchObject({ total: 1, succeeded: 1, running: 0 })
+
+    // A late outcome of the dead consumer's run changes nothing.
+    expect(await stub.finishItem(0, { error: { code: 'late', detail: 'late' } })).toBe(false)
+    const [row] = (await stub.results(OWNER, -1, 10)) ?? []
+    expect(row).toMatchObject({ index: 0, status: 'succeeded' })
+    expect(row?.error).toBeUndefined()
+  })
+
+  it('keeps its state across a restart of the object', async () => {
+    const uploadId = await uploadImage(jpeg(`restart-${crypto.randomUUID()}`))
+    const id = env.JOBS.newUniqueId()
+    await env.JOBS.get(id).create({
+      owner: OWNER,
+      fingerprint: 'f',
+      items: [{ uploadId, topK: 1 }],
+      resultsUrl: 'https://edge.test/v1/jobs/x/results',
+    })
+    await waitForStatus(env.JOBS.get(id), 'completed')
+    await abortAllDurableObjects()
+    expect(await env.JOBS.get(id).status(OWNER)).toMatchObject({
+      status: 'completed',
+      counts: { succeeded: 1 },
+    })
+    expect(await env.JOBS.get(id).status('someone-else')).toBeNull()
+  })
+})
