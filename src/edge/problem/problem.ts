@@ -37,7 +37,10 @@ export function problemResponse(c: Context<EdgeContext>, error: ProblemError): R
 export function renderProblem(error: Error, c: Context<EdgeContext>): Response {
   if (error instanceof ProblemError) return problemResponse(c, error)
   if (error instanceof HTTPException) {
-    const code = error.status === 415 ? 'unsupported_media_type' : `http_${error.status}`
+    const code =
+      { 400: 'bad_request', 413: 'payload_too_large', 415: 'unsupported_media_type' }[
+        error.status as number
+      ] ?? `http_${error.status}`
     return problemResponse(c, new ProblemError(error.status, code, error.message || 'Request failed'))
   }
   console.error(JSON.stringify({ requestId: c.get('requestId'), error: error.name, message: error.message }))

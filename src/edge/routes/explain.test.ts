@@ -179,3 +179,19 @@ describe('POST /v1/explain with the worker down', () => {
     expect(status).toBe(200)
   })
 })
+
+describe('POST /v1/explain with a malformed body', () => {
+  it('answers 400 problem+json for broken JSON', async () => {
+    const response = await explain('{"imageUrl": ', { type: 'application/json' })
+    expect(response.status).toBe(400)
+    expect(await response.json<Problem>()).toMatchObject({ code: 'bad_request' })
+  })
+
+  it('answers 400 when a multipart form has no image file', async () => {
+    const form = new FormData()
+    form.set('topK', '2')
+    const response = await explain(form, { type: null })
+    expect(response.status).toBe(400)
+    expect(await response.json<Problem>()).toMatchObject({ code: 'missing_image' })
+  })
+})
