@@ -54,23 +54,30 @@ export class ExplainService {
     const result = await this.#batcherFor(model).submit({ pixels: image.pixels, classes }, signal)
     const queueMs = performance.now() - submitted - result.inferenceMs
     const { labels } = model.manifest
-    const [maps, overlays] = await Promise.all([
-      Promise.all(result.maps.map(encodeMapPng)),
-      options.overlay ? renderOverlays(bytes, result.maps, image.crop, this.#settings.limits.maxPixels) : [],
-    ])
+    const overlays = options.overlay
+      ? await renderOverlays(
+          bytes,
+          result.explained.map((e) => e.map),
+          image.crop,
+          this.#settings.limits.maxPixels,
+        )
+      : undefined
+    const explanations = await Promise.all(
+      result.explained.map(async ({ classId, map }, j) => ({
+        classId,
+        label: labels[classId] ?? String(classId),
+        width: map.width,
+        height: map.height,
+        map: (await encodeMapPng(map)).toString('base64'),
+        ...(overlays && { overlay: overlays[j]?.toString('base64') }),
+      })),
+    )
     return {
       model: { id: model.manifest.id, version: model.manifest.version },
       image: { width: image.width, height: image.height },
       crop: image.crop,
       predictions: topPredictions(result.logits, labels, options.topK),
-      explanations: result.classIds.map((classId, j) => ({
-        classId,
-        label: labels[classId] ?? String(classId),
-        width: result.maps[j]?.width ?? 0,
-        height: result.maps[j]?.height ?? 0,
-        map: (maps[j] as Buffer).toString('base64'),
-        ...(overlays[j] && { overlay: overlays[j].toString('base64') }),
-      })),
+      explanations,
       timings: { inferenceMs: result.inferenceMs, queueMs, totalMs: performance.now() - started },
     }
   }

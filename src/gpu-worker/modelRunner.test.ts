@@ -37,10 +37,10 @@ describe.skipIf(!hasModelPack())(`runExplainBatch (needs models/${PACK_ID})`, ()
     const ranked = [...topThree.logits.keys()].sort(
       (i, j) => (topThree.logits[j] as number) - (topThree.logits[i] as number),
     )
-    expect(topThree.classIds).toEqual(ranked.slice(0, 3))
-    expect(chosen.classIds).toEqual([5])
+    expect(topThree.explained.map((e) => e.classId)).toEqual(ranked.slice(0, 3))
+    expect(chosen.explained.map((e) => e.classId)).toEqual([5])
     const { width, height } = model.manifest.mapSize
-    for (const map of [...topThree.maps, ...chosen.maps]) {
+    for (const { map } of [...topThree.explained, ...chosen.explained]) {
       expect([map.width, map.height]).toEqual([width, height])
       expect(map.data).toHaveLength(width * height)
       expect(Math.min(...map.data)).toBeCloseTo(0, 5)
@@ -50,8 +50,9 @@ describe.skipIf(!hasModelPack())(`runExplainBatch (needs models/${PACK_ID})`, ()
     // Alone, each request gets the same answer: padding and slicing leak nothing across the batch.
     const [alone] = await runExplainBatch(model, [{ pixels: b, classes: [5] }])
     expect(alone?.batchSize).toBe(1)
-    for (const [i, v] of (alone?.maps[0]?.data ?? []).entries())
-      expect(chosen.maps[0]?.data[i]).toBeCloseTo(v, 4)
+    const aloneMap = alone?.explained[0]?.map.data ?? []
+    expect(aloneMap).toHaveLength(model.manifest.mapSize.width * model.manifest.mapSize.height)
+    for (const [i, v] of aloneMap.entries()) expect(chosen.explained[0]?.map.data[i]).toBeCloseTo(v, 4)
     for (const [i, v] of (alone?.logits ?? []).entries()) expect(chosen.logits[i]).toBeCloseTo(v, 4)
   })
 })

@@ -8,11 +8,16 @@ export interface ModelRequest {
   classes: readonly number[]
 }
 
+export interface ExplainedClass {
+  /** The class id, ranks resolved by the graph. */
+  classId: number
+  map: SaliencyMap
+}
+
 export interface ModelResult {
   logits: Float32Array
-  /** The explained classes, ranks resolved to ids, in the order asked. */
-  classIds: number[]
-  maps: SaliencyMap[]
+  /** One per requested class, in the order asked. */
+  explained: ExplainedClass[]
   /** Wall time of the batch's single `session.run`. */
   inferenceMs: number
   batchSize: number
@@ -53,11 +58,13 @@ export async function runExplainBatch(
   const mapSize = mapHeight * mapWidth
   return requests.map((r, i) => ({
     logits: logits.slice(i * numClasses, (i + 1) * numClasses),
-    classIds: r.classes.map((_, j) => Number(classIds[i * k + j])),
-    maps: r.classes.map((_, j) => ({
-      data: mapData.slice((i * k + j) * mapSize, (i * k + j + 1) * mapSize),
-      width: mapWidth,
-      height: mapHeight,
+    explained: r.classes.map((_, j) => ({
+      classId: Number(classIds[i * k + j]),
+      map: {
+        data: mapData.slice((i * k + j) * mapSize, (i * k + j + 1) * mapSize),
+        width: mapWidth,
+        height: mapHeight,
+      },
     })),
     inferenceMs,
     batchSize: n,
