@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server'
+import sharp from 'sharp'
 import { loadConfig } from './config'
 import { jsonLogger as log } from './log'
 import { createWorker } from './worker'
@@ -6,6 +7,8 @@ import { createWorker } from './worker'
 /** Starts the worker: configuration, model packs, then HTTP; exits 1 with the reason if any of them is wrong. */
 async function main(): Promise<void> {
   const config = loadConfig()
+  // Every request brings a different image: libvips' operation cache would only hold memory.
+  sharp.cache(false)
   const worker = await createWorker(config, log)
   const server = serve({ fetch: worker.app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
     log.info('gpu-worker listening', {

@@ -32,6 +32,19 @@ describe('renderOverlay', () => {
       expect(Math.abs(v - blend(255, 100, c))).toBeLessThanOrEqual(3)
   })
 
+  it('renders one overlay per map over the same photo', async () => {
+    const photo = await solid(64, 64, gray).png().toBuffer()
+    const inverted = { ...map, data: map.data.map((v) => 1 - v) }
+    const overlays = await renderOverlays(photo, [map, inverted], { x: 0, y: 0, width: 64, height: 64 }, 40e6)
+    expect(overlays).toHaveLength(2)
+    const [a, b] = await Promise.all(overlays.map(pixelsOf))
+    // Top-left is cold in the first map and hot in the second.
+    for (const [c, v] of (a?.rgb(1, 1) ?? []).entries())
+      expect(Math.abs(v - blend(0, 100, c))).toBeLessThanOrEqual(3)
+    for (const [c, v] of (b?.rgb(1, 1) ?? []).entries())
+      expect(Math.abs(v - blend(255, 100, c))).toBeLessThanOrEqual(3)
+  })
+
   it('keeps the original size in the displayed orientation', async () => {
     const photo = await solid(40, 20, gray).jpeg().withMetadata({ orientation: 6 }).toBuffer()
     const [png] = await renderOverlays(photo, [map], { x: 0, y: 10, width: 20, height: 20 }, 40e6)
