@@ -97,18 +97,33 @@ export const problemSchema = z
 
 export type Problem = z.infer<typeof problemSchema>
 
-/** `POST /v1/explain` with `application/json`: an image by URL plus the options, side by side. */
+/** What `POST /v1/uploads` hands out: 128 random bits, base64url. */
+export const uploadIdSchema = z
+  .string()
+  .regex(/^upl_[A-Za-z0-9_-]{22}$/, 'not an upload id')
+  .openapi({ description: 'From `POST /v1/uploads`, once its bytes were PUT.' })
+
+/** `POST /v1/explain` with `application/json`: an image by URL or by upload id, plus the options. */
 export const explainJsonRequestSchema = explainOptionsSchema
   .extend({
-    imageUrl: z.url().openapi({ description: 'https URL of the image (see Security in the API guide).' }),
+    imageUrl: z
+      .url()
+      .optional()
+      .openapi({ description: 'https URL of the image (see Security in the API guide).' }),
+    uploadId: uploadIdSchema.optional(),
   })
   .strict()
+  .refine((body) => (body.imageUrl === undefined) !== (body.uploadId === undefined), {
+    message: 'give exactly one of imageUrl or uploadId',
+  })
   .openapi('ExplainJsonRequest')
 
 /** The public answer of `POST /v1/explain`: the worker's result plus identity, image hash and cache state. */
 export const explainResponseSchema = z
   .object({
-    id: z.string().openapi({ description: 'Content-addressed id: the same image, model and options give the same id.' }),
+    id: z
+      .string()
+      .openapi({ description: 'Content-addressed id: the same image, model and options give the same id.' }),
     model: z.object({ id: z.string(), version: z.string() }),
     image: z.object({ sha256: z.string(), width: z.number().int(), height: z.number().int() }),
     crop: cropSchema,

@@ -1,20 +1,10 @@
 import { explainOptionsSchema } from '../../shared/contract'
 import type { Env } from '../env'
 import { explainImage } from '../explain/explainImage'
-import { safeFetchImage } from '../security/safeFetch'
-import { loadUpload } from '../uploads/uploadStore'
+import { referencedImage } from '../uploads/referencedImage'
 import { isPermanent, retryDelaySeconds, toItemError } from './itemRetry'
-import type { ItemWork, JobItemMessage } from './jobModel'
+import type { JobItemMessage } from './jobModel'
 import { storeResult } from './jobResultStore'
-
-async function loadImage(env: Env, work: ItemWork) {
-  if (work.spec.uploadId) return loadUpload(env.BLOBS, work.spec.uploadId)
-  return safeFetchImage(work.spec.imageUrl ?? '', {
-    maxBytes: Number(env.MAX_BODY_BYTES),
-    timeoutMs: Number(env.IMAGE_FETCH_TIMEOUT_MS),
-    allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP === 'true',
-  })
-}
 
 /**
  * Runs one job item: claim it from its JobTracker, explain it through the same core (and cache) as
@@ -27,7 +17,7 @@ async function runItem(env: Env, message: Message<JobItemMessage>): Promise<void
   const work = await tracker.startItem(index)
   if (!work) return message.ack()
   try {
-    const image = await loadImage(env, work)
+    const image = await referencedImage(env, work.spec)
     const options = explainOptionsSchema.parse({
       model: work.model,
       topK: work.spec.topK,

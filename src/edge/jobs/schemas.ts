@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { explainOptionsSchema, explainResponseSchema } from '../../shared/contract'
-import { isUploadId } from '../uploads/signedUploadUrl'
+import { explainOptionsSchema, explainResponseSchema, uploadIdSchema } from '../../shared/contract'
 
 export const MAX_JOB_ITEMS = 1000
 const MAX_METADATA_BYTES = 4096
@@ -11,9 +10,7 @@ const metadataValue = z.union([z.string().max(512), z.number(), z.boolean(), z.n
 export const jobItemSchema = explainOptionsSchema
   .pick({ topK: true, classes: true })
   .extend({
-    uploadId: z.string().refine(isUploadId, 'not an upload id').optional().openapi({
-      description: 'From `POST /v1/uploads`, once its bytes were PUT.',
-    }),
+    uploadId: uploadIdSchema.optional(),
     imageUrl: z.url().optional().openapi({ description: 'https URL of the image (see Security).' }),
   })
   .strict()

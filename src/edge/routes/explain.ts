@@ -6,7 +6,7 @@ import { explainImage } from '../explain/explainImage'
 import { type ExplainRequest, optionsFromFields, readMultipart } from '../explain/explainRequest'
 import { checkDeclaredImageType, SUPPORTED_IMAGE_TYPES } from '../explain/imageType'
 import { problemResponses, validationHook } from '../problem/openapi'
-import { safeFetchImage } from '../security/safeFetch'
+import { referencedImage } from '../uploads/referencedImage'
 
 const binary = { schema: { type: 'string' as const, format: 'binary' } }
 
@@ -26,7 +26,7 @@ const route = createRoute({
   description:
     'Predictions and a T-TAME saliency map per explained class. The image is sent as multipart (`image` file ' +
     'field, options as further fields or an `options` JSON field), as a raw image body (options in the query), ' +
-    'or by `imageUrl` in JSON. Repeats are answered from the cache (`X-Cache: HIT`).',
+    'or by `imageUrl` or `uploadId` (from `POST /v1/uploads`) in JSON. Repeats are answered from the cache (`X-Cache: HIT`).',
   security: [{ apiKey: [] }],
   parameters: optionQueryParameters,
   middleware: [
@@ -73,13 +73,8 @@ async function readExplainRequest(c: Context<EdgeContext>): Promise<ExplainReque
   const type = c.req.header('Content-Type') ?? ''
   if (/^application\/json/i.test(type)) {
     // Validated by the route's JSON schema; zod-openapi cannot type it while other media types are plain schemas.
-    const { imageUrl, ...options } = c.req.valid('json' as never) as JsonBody
-    const image = await safeFetchImage(imageUrl, {
-      maxBytes: Number(c.env.MAX_BODY_BYTES),
-      timeoutMs: Number(c.env.IMAGE_FETCH_TIMEOUT_MS),
-      allowLoopbackHttp: c.env.ALLOW_LOOPBACK_HTTP === 'true',
-    })
-    return { image, options }
+    const { imageUrl, uploadId, ...options } = c.req.valid('json' as never) as JsonBody
+    return { image: await referencedImage(c.env, { imageUrl, uploadId }), options }
   }
   if (/^multipart\/form-data/i.test(type)) return readMultipart(await c.req.formData())
   const image = { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType: type }

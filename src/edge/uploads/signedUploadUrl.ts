@@ -1,10 +1,9 @@
+import { uploadIdSchema } from '../../shared/contract'
 import { randomBytes, toBase64Url } from '../base64'
 import type { UploadGrant } from './uploadSigner'
 
 /** Signed PUTs live outside /v1: the signature, not an API key, authorises them. */
 export const SIGNED_UPLOAD_PATH = '/uploads'
-
-const UPLOAD_ID = /^upl_[A-Za-z0-9_-]{22}$/
 
 /** 128 random bits: the id is a capability (whoever holds it can explain the image). */
 export function newUploadId(): string {
@@ -12,7 +11,7 @@ export function newUploadId(): string {
 }
 
 export function isUploadId(value: string): boolean {
-  return UPLOAD_ID.test(value)
+  return uploadIdSchema.safeParse(value).success
 }
 
 export function buildUploadUrl(origin: string, grant: UploadGrant, signature: string): string {
