@@ -1,0 +1,1 @@
+"""T-TAME: trainable attention for class-specific explanation maps, training side."""

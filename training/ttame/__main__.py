@@ -1,0 +1,89 @@
+"""CLI: python3 -m ttame {train-backbone,train-attention,evaluate,export} ..."""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import torch
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python3 -m ttame")
+    parser.add_argument("--threads", type=int, default=2)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train-backbone", help="train a CIFAR-10 classifier (no pretrained weights here)")
+    p.add_argument("--backbone", required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--epochs", type=int, default=14)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=0.2)
+    p.add_argument("--weight-decay", type=float, default=5e-4)
+    p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
+    p.add_argument("--label-smoothing", type=float, default=0.2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
+
+    p = sub.add_parser("train-attention", help="train T-TAME on a frozen backbone")
+    p.add_argument("--backbone", required=True)
+    p.add_argument("--weights", help="local backbone checkpoint (.pt) or a torchvision weights enum name")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=0.05, help="max LR of the OneCycle schedule")
+    p.add_argument("--weight-decay", type=float, default=5e-4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
+
+    p = sub.add_parser("evaluate", help="AD/IC/ROAD of T-TAME vs baselines on the CIFAR-10 test split")
+    p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")
+    p.add_argument("--out", type=Path, required=True, help="JSON file of the results")
+    p.add_argument("--images", type=int, default=2000)
+    p.add_argument("--rise-images", type=int, default=None, help="evaluate RISE on the first N images only")
+    p.add_argument("--rise-masks", type=int, default=4000)
+    p.add_argument("--methods", default="ttame,gradcam,gradcampp,scorecam,rise,random,centre")
+    p.add_argument("--report", type=Path, help="also (re)write this markdown report from every results JSON beside --out")
+
+    p = sub.add_parser("export", help="write a model pack: manifest.json + model.onnx + classifier.onnx")
+    p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")
+    p.add_argument("--out", type=Path, required=True, help="pack directory, e.g. models/cifar10-cnn")
+    p.add_argument("--id", required=True)
+    p.add_argument("--version", default="1.0.0")
+    p.add_argument("--evaluation", type=Path, help="results JSON of `evaluate` to record in the manifest")
+    p.add_argument("--hardware", default=None, help="where training ran (default: this machine)")
+
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    command = "python3 -m ttame " + " ".join(shlex.quote(a) for a in argv)
+    if args.command == "train-backbone":
+        from .train import train_backbone
+        summary = train_backbone(args.backbone, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                                 weight_decay=args.weight_decay, optimizer=args.optimizer,
+                                 label_smoothing=args.label_smoothing, seed=args.seed, limit=args.limit)
+    elif args.command == "train-attention":
+        from .train import train_attention
+        summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,
+                                  batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+                                  seed=args.seed, limit=args.limit)
+    elif args.command == "evaluate":
+        from .evaluate import evaluate, write_report
+        evaluate(args.checkpoint, args.out, images=args.images, methods=args.methods.split(","),
+                 rise_images=args.rise_images, rise_masks=args.rise_masks, command=command)
+        if args.report:
+            write_report(args.out.parent, args.report)
+        return
+    else:
+        from .pack import export_pack
+        export_pack(args.checkpoint, args.out, pack_id=args.id, version=args.version,
+                    evaluation=args.evaluation, hardware=args.hardware, command=command)
+        return
+    summary["command"] = command
+    (args.out / f"{args.command}.json").write_text(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""Backbones as data: each entry names its family, builder, the T-TAME feature layers and its input.
+
+A new backbone is a new entry in BACKBONES, not a new code path. Feature layers are picked by FX node
+name (torchvision.models.feature_extraction), the same way for our CIFAR models and torchvision's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+import torchvision
+from torchvision.models.feature_extraction import create_feature_extractor
+
+from .data import CIFAR10_MEAN, CIFAR10_STD
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+# ---- the project's own CIFAR-10 backbones -------------------------------------------------------
+
+def conv_bn(cin: int, cout: int, pool: bool = False) -> nn.Sequential:
+    layers = [nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+    return nn.Sequential(*(layers + [nn.MaxPool2d(2)] if pool else layers))
+
+
+class Residual(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(conv_bn(channels, channels), conv_bn(channels, channels))
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class CifarResNet(nn.Module):
+    """ResNet-9-style CNN for 32x32 inputs (the fast-to-train DAWNBench layout, narrower):
+    prep -> layer1 (conv, pool, residual) -> layer2 (conv, pool) -> layer3 (conv, pool, residual) -> max-pool -> fc.
+    Stage outputs are 16x16, 8x8 and 4x4."""
+
+    def __init__(self, widths=(24, 48, 96, 192), num_classes: int = 10):
+        super().__init__()
+        w0, w1, w2, w3 = widths
+        self.prep = conv_bn(3, w0)
+        self.layer1 = nn.Sequential(conv_bn(w0, w1, pool=True), Residual(w1))
+        self.layer2 = conv_bn(w1, w2, pool=True)
+        self.layer3 = nn.Sequential(conv_bn(w2, w3, pool=True), Residual(w3))
+        self.pool = nn.AdaptiveMaxPool2d(1)
+        self.fc = nn.Linear(w3, num_classes, bias=False)
+
+    def forward(self, x):
+        x = self.layer3(self.layer2(self.layer1(self.prep(x))))
+        return self.fc(torch.flatten(self.pool(x), 1)) * 0.125  # logit scale of the DAWNBench ResNet-9
+
+
+class EncoderBlock(nn.Module):
+    def __init__(self, dim: int, heads: int, mlp_ratio: float):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.ln2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, int(dim * mlp_ratio)), nn.GELU(), nn.Linear(int(dim * mlp_ratio), dim))
+
+    def forward(self, x):
+        h = self.ln1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        return x + self.mlp(self.ln2(x))
+
+
+class CifarViT(nn.Module):
+    """Small ViT for 32x32 inputs: a convolutional patch stem (32 -> 8x8 tokens), class token, encoder blocks.
+
+    The conv stem gives the transformer locality priors, which is what lets it train in a CPU budget.
+    """
+
+    def __init__(self, dim: int = 128, depth: int = 6, heads: int = 4, mlp_ratio: float = 2.0, num_classes: int = 10):
+        super().__init__()
+        def conv(cin, cout, stride):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.GELU())
+        self.patch_embed = nn.Sequential(conv(3, 32, 1), conv(32, 64, 2), conv(64, dim, 2))
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embed = nn.Parameter(torch.randn(1, 65, dim) * 0.02)
+        self.blocks = nn.Sequential(*[EncoderBlock(dim, heads, mlp_ratio) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, x):
+        x = self.patch_embed(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], 1) + self.pos_embed
+        x = self.norm(self.blocks(x))
+        return self.head(x[:, 0])
+
+
+# ---- the registry ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    family: str  # "cnn" | "vit"
+    build: Callable[[int], nn.Module]  # num_classes -> model
+    feature_layers: tuple[str, ...]  # FX node names, in network order
+    logits_layer: str
+    input_size: int
+    resize_shorter: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    pretrained_weights: str | None = None  # torchvision weights enum name, where the network allows
+
+
+BACKBONES: dict[str, BackboneSpec] = {
+    "cifar_resnet": BackboneSpec("cnn", lambda n: CifarResNet(num_classes=n), ("layer1", "layer2", "layer3"), "fc",
+                                 32, 32, CIFAR10_MEAN, CIFAR10_STD),
+    "cifar_vit": BackboneSpec("vit", lambda n: CifarViT(num_classes=n), ("blocks.3", "blocks.4", "blocks.5"), "head",
+                              32, 32, CIFAR10_MEAN, CIFAR10_STD),
+    "vgg16": BackboneSpec("cnn", lambda n: torchvision.models.vgg16(num_classes=n),
+                          ("features.16", "features.23", "features.30"), "classifier.6",
+                          224, 256, IMAGENET_MEAN, IMAGENET_STD, "VGG16_Weights.IMAGENET1K_V1"),
+    "resnet50": BackboneSpec("cnn", lambda n: torchvision.models.resnet50(num_classes=n),
+                             ("layer2", "layer3", "layer4"), "fc",
+                             224, 256, IMAGENET_MEAN, IMAGENET_STD, "ResNet50_Weights.IMAGENET1K_V1"),
+    "vit_b_16": BackboneSpec("vit", lambda n: torchvision.models.vit_b_16(num_classes=n),
+                             ("encoder.layers.encoder_layer_9", "encoder.layers.encoder_layer_10",
+                              "encoder.layers.encoder_layer_11"), "heads",
+                             224, 256, IMAGENET_MEAN, IMAGENET_STD, "ViT_B_16_Weights.IMAGENET1K_V1"),
+}
+
+
+def build_classifier(name: str, num_classes: int, weights: str | None = None) -> nn.Module:
+    """A backbone classifier; `weights` is a local checkpoint path or a torchvision weights enum name."""
+    spec = BACKBONES[name]
+    if weights and not weights.endswith((".pt", ".pth")):
+        model = getattr(torchvision.models, name)(weights=weights)  # downloads where the network allows
+    else:
+        model = spec.build(num_classes)
+        if weights:
+            state = torch.load(weights, map_location="cpu")
+            model.load_state_dict(state.get("model", state))
+    return model
+
+
+class FeatureBackbone(nn.Module):
+    """Frozen classifier that returns (feature maps of the T-TAME layers, logits) in one pass."""
+
+    def __init__(self, classifier: nn.Module, spec: BackboneSpec):
+        super().__init__()
+        nodes = {layer: f"f{i}" for i, layer in enumerate(spec.feature_layers)} | {spec.logits_layer: "logits"}
+        self.body = create_feature_extractor(classifier, return_nodes=nodes)
+        self.num_features = len(spec.feature_layers)
+
+    def forward(self, x):
+        out = self.body(x)
+        return [out[f"f{i}"] for i in range(self.num_features)], out["logits"]

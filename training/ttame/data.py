@@ -1,0 +1,89 @@
+"""CIFAR-10 from the shared JPEG tarballs, decoded once into a uint8 cache, served as tensors."""
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+CIFAR10_LABELS = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+# Dataset statistics of the CIFAR-10 train split (the usual values); standardisation lives in the model.
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+VALIDATION_SIZE = 5000
+SPLIT_SEED = 20260101
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = Path(os.environ.get("CIFAR10_DIR", REPO.parent / "shared" / "datasets" / "cifar10"))
+CACHE_DIR = Path(os.environ.get("TTAME_CACHE", REPO / "training" / ".cache"))
+
+
+@dataclass
+class ImageSet:
+    images: torch.Tensor  # uint8 [N, 32, 32, 3]
+    labels: torch.Tensor  # int64 [N]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, index: torch.Tensor) -> "ImageSet":
+        return ImageSet(self.images[index], self.labels[index])
+
+
+def _decode_tarball(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Streams the tarball once (a gzip stream cannot seek), then orders by file name for a stable index."""
+    decoded = []
+    with tarfile.open(path, "r|gz") as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith(".jpg"):
+                image = Image.open(io.BytesIO(tar.extractfile(member).read())).convert("RGB")
+                decoded.append((member.name, np.asarray(image, dtype=np.uint8), CIFAR10_LABELS.index(member.name.split("/")[-2])))
+    decoded.sort(key=lambda item: item[0])
+    return np.stack([d[1] for d in decoded]), np.asarray([d[2] for d in decoded], dtype=np.int64)
+
+
+def load_split(split: str, data_dir: Path = DEFAULT_DATA_DIR) -> ImageSet:
+    """`split` is train, val (a fixed 5000-image slice of the train tarball) or test."""
+    source = "test" if split == "test" else "train"
+    cache = CACHE_DIR / f"cifar10-{source}.npz"
+    if not cache.exists():
+        tarball = data_dir / f"{source}.tar.gz"
+        if not tarball.exists():
+            raise FileNotFoundError(f"CIFAR-10 not found at {tarball} (set CIFAR10_DIR)")
+        images, labels = _decode_tarball(tarball)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, images=images, labels=labels)
+    with np.load(cache) as npz:
+        full = ImageSet(torch.from_numpy(npz["images"]), torch.from_numpy(npz["labels"]))
+    if source == "test":
+        return full
+    order = torch.randperm(len(full), generator=torch.Generator().manual_seed(SPLIT_SEED))
+    return full.subset(order[VALIDATION_SIZE:] if split == "train" else order[:VALIDATION_SIZE])
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 NHWC -> float32 NCHW in [0, 1] (the model pack's input convention)."""
+    return images.permute(0, 3, 1, 2).float().div_(255)
+
+
+def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random crop of the 4-pixel reflect-padded image + horizontal flip, on a float NCHW batch."""
+    n, _, h, w = batch.shape
+    padded = torch.nn.functional.pad(batch, (4, 4, 4, 4), mode="reflect")
+    offsets = torch.randint(0, 9, (n, 2), generator=generator).tolist()
+    out = torch.stack([p[:, y : y + h, x : x + w] for p, (y, x) in zip(padded, offsets)])
+    flip = torch.rand(n, generator=generator) < 0.5
+    out[flip] = out[flip].flip(3)
+    return out
+
+
+def batches(data: ImageSet, batch_size: int, *, shuffle: bool, generator: torch.Generator | None = None):
+    order = torch.randperm(len(data), generator=generator) if shuffle else torch.arange(len(data))
+    for start in range(0, len(data), batch_size):
+        index = order[start : start + batch_size]
+        yield to_float(data.images[index]), data.labels[index]

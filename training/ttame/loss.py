@@ -1,0 +1,48 @@
+"""The T-TAME loss (Eq. 11, 15-17) and the training-time mask selection and masking (Eq. 12-14)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class LossWeights:
+    l1: float = 1.5  # cross-entropy on the masked image
+    l2: float = 2.0  # modified total variation TV'
+    l3: float = 0.005  # smoothness V inside TV'
+    l4: float = 0.3  # exponent of the area term E
+
+
+def select_maps(maps: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:
+    """Psi (Eq. 12): for every image, the maps of all classes predicted in the batch -> [B, B, He, We].
+
+    Row i holds image i's maps for y_1..y_B, so it contains its own class y_i plus B-1 others."""
+    return maps[:, predicted]
+
+
+def area(psi: torch.Tensor, l4: float) -> torch.Tensor:
+    """E(Psi) (Eq. 16): mean of the element-wise power l4 over all selected map values."""
+    return psi.clamp_min(1e-12).pow(l4).mean()
+
+
+def smoothness(psi: torch.Tensor) -> torch.Tensor:
+    """V(Psi) (Eq. 17): squared finite differences along both axes, over 2S (S = number of map values)."""
+    dy = (psi[..., 1:, :] - psi[..., :-1, :]).pow(2).sum()
+    dx = (psi[..., :, 1:] - psi[..., :, :-1]).pow(2).sum()
+    return (dy + dx) / (2 * psi.numel())
+
+
+def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.Tensor,
+               w: LossWeights = LossWeights()) -> dict[str, torch.Tensor]:
+    ce = F.cross_entropy(masked_logits, predicted)
+    e, v = area(psi, w.l4), smoothness(psi)
+    return {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
+
+
+def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family: str, standardize) -> torch.Tensor:
+    """Mask raw [0,1] images with their own-class maps [B, He, We] (upsampled to the image), family-specific order:
+    CNN (Eq. 13) standardize(E * I), ViT (Eq. 14) E * standardize(I)."""
+    mask = F.interpolate(own_maps[:, None], images.shape[-2:], mode="bilinear", align_corners=False)
+    return standardize(mask * images) if family == "cnn" else mask * standardize(images)

@@ -1,0 +1,51 @@
+"""`export`: a trained checkpoint + its run's provenance + measured metrics -> a model pack."""
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+
+import torch
+
+from .data import load_split
+from .export import write_pack
+from .model import load_explained
+from .train import accuracy
+
+METRIC_KEYS = ("AD100", "IC100", "AD50", "IC50", "AD15", "IC15", "MoRF", "LeRF")
+
+
+def _cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def export_pack(checkpoint: Path, out: Path, *, pack_id: str, version: str, evaluation: Path | None,
+                hardware: str | None, command: str) -> dict:
+    model = load_explained(checkpoint)
+    run_dir = checkpoint.parent
+    runs = {name: json.loads((run_dir / f"{name}.json").read_text())
+            for name in ("train-backbone", "train-attention") if (run_dir / f"{name}.json").exists()}
+    attention_run = runs.get("train-attention", {})
+    backbone_run = runs.get("train-backbone", {})
+    training = {
+        "data": "CIFAR-10 train split (../shared/datasets/cifar10/train.tar.gz) minus a fixed 5000-image validation slice",
+        "seed": int(attention_run.get("seed", 0)),
+        "epochs": {"backbone": int(backbone_run.get("epochs", 0)), "attention": int(attention_run.get("epochs", 0))},
+        "commands": [r["command"] for r in (backbone_run, attention_run) if "command" in r] + [command],
+        "hardware": hardware or f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__} (CPU)",
+        "log": {
+            "backbone": backbone_run.get("history", [])[-1:],
+            "attention": attention_run.get("history", [])[-1:],
+        },
+    }
+    top1 = accuracy(model.classify, load_split("test"))
+    metrics: dict = {"top1": round(top1, 4)}
+    if evaluation:
+        results = json.loads(evaluation.read_text())["methods"]["ttame"]
+        metrics["explanations"] = {k: round(results[k], 2) for k in METRIC_KEYS}
+    manifest = write_pack(model, out, pack_id=pack_id, version=version, training=training, metrics=metrics)
+    print(json.dumps({"pack": str(out), "top1": metrics["top1"], "sha256": manifest["onnx"]["sha256"]}))
+    return manifest
