@@ -30,6 +30,10 @@ const EDGE_SETTINGS = [
   'CACHE_TTL_SECONDS',
   'WORKER_TIMEOUT_MS',
   'IMAGE_FETCH_TIMEOUT_MS',
+  'UPLOAD_URL_TTL_SECONDS',
+  'JOB_ITEM_LEASE_SECONDS',
+  'JOB_ITEM_RETRY_BASE_SECONDS',
+  'WEBHOOK_RETRY_SCHEDULE',
 ]
 
 /** Children run in their own process groups so that stopping one stops everything it started. */

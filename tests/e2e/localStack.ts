@@ -71,18 +71,28 @@ export class LocalStack {
   readonly apiKey = `e2e_${randomBytes(12).toString('hex')}`
   readonly #dir = mkdtempSync(join(tmpdir(), 'ttame-e2e-'))
   readonly #token = randomBytes(24).toString('hex')
-  #worker?: ReturnType<typeof spawnGroup>
+  #workers: (ReturnType<typeof spawnGroup> | undefined)[] = []
   #edge?: ReturnType<typeof spawnGroup>
   #edgeEnv: NodeJS.ProcessEnv = {}
   edgeUrl = ''
-  workerPort = 0
+  workerPorts: number[] = []
 
-  /** `edgeSettings`: wrangler.toml vars to override (see EDGE_SETTINGS in scripts/start.mjs). */
-  constructor(private readonly edgeSettings: Record<string, string> = {}) {}
+  /**
+   * `edgeSettings`: wrangler.toml vars to override (see EDGE_SETTINGS in scripts/start.mjs); `workers`: how many
+   * GPU workers the edge's pool gets.
+   */
+  constructor(
+    private readonly edgeSettings: Record<string, string> = {},
+    private readonly options: { workers?: number } = {},
+  ) {}
+
+  get workerPort() {
+    return this.workerPorts[0] ?? 0
+  }
 
   async start() {
     process.once('exit', () => this.#killNow())
-    this.workerPort = await freePort()
+    this.workerPorts = await Promise.all(Array.from({ length: this.options.workers ?? 1 }, freePort))
     const edgePort = await freePort()
     this.edgeUrl = `http://127.0.0.1:${edgePort}`
     const varsFile = join(this.#dir, 'dev.vars')
@@ -93,13 +103,13 @@ export class LocalStack {
     this.#edgeEnv = {
       ...process.env,
       EDGE_PORT: String(edgePort),
-      WORKER_URLS: `http://127.0.0.1:${this.workerPort}`,
+      WORKER_URLS: this.workerPorts.map((port) => `http://127.0.0.1:${port}`).join(','),
       EXPLAIN_API_KEY: this.apiKey,
       EDGE_STATE_DIR: join(this.#dir, 'state'),
       DEV_VARS_FILE: varsFile,
       ...this.edgeSettings,
     }
-    await this.startWorker()
+    await Promise.all(this.workerPorts.map((_, i) => this.startWorker(i)))
     await this.#startEdge()
   }
 
@@ -116,31 +126,44 @@ export class LocalStack {
     await this.#startEdge()
   }
 
-  async startWorker() {
-    this.#worker = spawnGroup([resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/gpu-worker/main.ts'], {
+  async startWorker(index = 0) {
+    const port = this.workerPorts[index]
+    const worker = spawnGroup([resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/gpu-worker/main.ts'], {
       ...process.env,
-      PORT: String(this.workerPort),
+      PORT: String(port),
       HOST: '127.0.0.1',
       WORKER_TOKEN: this.#token,
       EXECUTION_PROVIDERS: 'cpu',
     })
-    const worker = this.#worker
-    const ready = async () => (await fetch(`http://127.0.0.1:${this.workerPort}/readyz`)).ok
+    this.#workers[index] = worker
+    const ready = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok
     await waitFor(ready, 'GPU worker', 120_000, () => worker.output.join(''))
   }
 
-  stopWorker() {
-    return stopGroup(this.#worker?.child)
+  stopWorker(index = 0) {
+    return stopGroup(this.#workers[index]?.child)
+  }
+
+  /** SIGKILL, as a crash or an OOM kill would: no graceful drain of what the worker holds. */
+  async killWorker(index = 0) {
+    const child = this.#workers[index]?.child
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((done) => child.once('exit', done))
+    process.kill(-child.pid, 'SIGKILL')
+    await exited
   }
 
   async stop() {
-    await Promise.all([stopGroup(this.#edge?.child), stopGroup(this.#worker?.child)])
+    await Promise.all([
+      stopGroup(this.#edge?.child),
+      ...this.#workers.map((worker) => stopGroup(worker?.child)),
+    ])
     rmSync(this.#dir, { recursive: true, force: true })
   }
 
   /** Last resort if the test process dies without afterAll. */
   #killNow() {
-    for (const child of [this.#edge?.child, this.#worker?.child]) {
+    for (const child of [this.#edge?.child, ...this.#workers.map((worker) => worker?.child)]) {
       try {
         if (child?.pid) process.kill(-child.pid, 'SIGKILL')
       } catch {}
