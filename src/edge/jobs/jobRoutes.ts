@@ -13,6 +13,7 @@ import {
   type JobResults,
   jobResultsSchema,
   jobViewSchema,
+  webhookEventSchema,
 } from './schemas'
 
 const json = <T extends z.ZodType>(description: string, schema: T) => ({
@@ -168,3 +169,21 @@ export const jobRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationH
     if (!view) throw notFound(id)
     return c.json(view, 200)
   })
+
+// The event a job's webhook receives, documented in the OpenAPI 3.1 `webhooks` section.
+jobRoutes.openAPIRegistry.registerWebhook({
+  method: 'post',
+  path: 'job.finished',
+  summary: 'A job completed, failed or was cancelled (Standard Webhooks signed)',
+  request: {
+    headers: z.object({
+      'webhook-id': z.string().openapi({ description: 'Same on every retry: dedupe on it.' }),
+      'webhook-timestamp': z.string().openapi({ description: 'Unix seconds of this attempt.' }),
+      'webhook-signature': z.string().openapi({
+        description: '`v1,` + base64 HMAC-SHA256(secret, `id.timestamp.body`), secret = webhookSecret.',
+      }),
+    }),
+    body: { content: { 'application/json': { schema: webhookEventSchema } } },
+  },
+  responses: { 200: { description: 'Any 2xx acknowledges; anything else is retried with backoff.' } },
+})
