@@ -64,6 +64,19 @@ describe.skipIf(!hasModelPack())(`loadModelRegistry (needs models/${PACK_ID})`, 
     )
   })
 
+  it('refuses a graph without the inputs and outputs of the model-pack contract', async () => {
+    const modelsDir = await tempPack((m) => {
+      m.onnx = {
+        ...(m.onnx as object),
+        file: (m.classifier as { file: string }).file,
+        sha256: (m.classifier as { sha256: string }).sha256,
+      }
+    })
+    await expect(loadModelRegistry({ ...cpuOnly, modelsDir }, silentLogger)).rejects.toThrow(
+      /not an explanation graph, it lacks input 'classes', output 'class_ids', output 'maps'/,
+    )
+  })
+
   it('refuses to start without the default model', async () => {
     await expect(
       loadModelRegistry({ ...cpuOnly, defaultModel: 'imagenet-vit' }, silentLogger),

@@ -87,6 +87,7 @@ export async function loadModelRegistry(options: RegistryOptions, log: Logger): 
     if (!manifest) continue
     await verifyChecksum(join(dir, manifest.onnx.file), manifest.onnx.sha256)
     const provided = await createSession(join(dir, manifest.onnx.file), options.executionProviders, log)
+    checkGraphContract(provided.session, join(dir, manifest.onnx.file))
     log.info('model loaded', {
       model: `${manifest.id}@${manifest.version}`,
       executionProvider: provided.executionProvider,
@@ -117,6 +118,20 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
     throw new ModelPackError(`${path}: invalid manifest: ${formatIssues(parsed.error)}`)
   }
   return parsed.data
+}
+
+/** The inputs and outputs the model-pack contract promises (design.md); anything else cannot be served. */
+const CONTRACT = { inputs: ['image', 'classes'], outputs: ['logits', 'class_ids', 'maps'] }
+
+function checkGraphContract(session: InferenceSession, path: string): void {
+  const missing = [
+    ...CONTRACT.inputs.filter((name) => !session.inputNames.includes(name)).map((name) => `input '${name}'`),
+    ...CONTRACT.outputs
+      .filter((name) => !session.outputNames.includes(name))
+      .map((name) => `output '${name}'`),
+  ]
+  if (missing.length > 0)
+    throw new ModelPackError(`${path}: not an explanation graph, it lacks ${missing.join(', ')}`)
 }
 
 export async function verifyChecksum(path: string, expected: string): Promise<void> {
