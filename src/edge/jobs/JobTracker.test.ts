@@ -47,6 +47,45 @@ describe('JobTracker', () => {
     expect(row?.error).toBeUndefined()
   })
 
+  it('re-sends a queued item only once the whole job has stalled, not while it progresses', async () => {
+    const uploadId = await uploadImage(jpeg(`stall-${crypto.randomUUID()}`))
+    const stub = env.JOBS.get(env.JOBS.newUniqueId())
+    await stub.create({
+      owner: OWNER,
+      fingerprint: 'f',
+      items: [
+        { uploadId, topK: 1 },
+        { uploadId, topK: 2 },
+      ],
+      resultsUrl: 'https://edge.test/v1/jobs/x/results',
+    })
+    await stub.startItem(0)
+    await stub.startItem(1)
+    await new Promise((resolve) => setTimeout(resolve, 1500)) // the queue's own deliveries find both leased
+    await stub.retryItem(1, { code: 'no_worker_available', detail: 'busy' }, 0) // progress, item 1 queued again
+    const item1 = () =>
+      runInDurableObject(stub, (_tracker, state) =>
+        state.storage.sql
+          .exec<{ status: string; redispatches: number }>(
+            'SELECT status, redispatches FROM items WHERE idx = 1',
+          )
+          .one(),
+      )
+
+    await runInDurableObject(stub, (_tracker, state) => {
+      state.storage.sql.exec('UPDATE items SET due_at = 0 WHERE idx = 1') // its lease ran out...
+    })
+    await runDurableObjectAlarm(stub) // ...but the job progressed just now: it is waiting, not lost
+    expect(await item1()).toEqual({ status: 'queued', redispatches: 0 })
+
+    await runInDurableObject(stub, (_tracker, state) => {
+      state.storage.sql.exec('UPDATE items SET due_at = 0, updated_at = 0') // nothing moved for a lease
+    })
+    await runDurableObjectAlarm(stub)
+    expect((await item1()).redispatches).toBe(1)
+    expect((await waitForStatus(stub, 'completed')).counts).toMatchObject({ total: 2, succeeded: 2 })
+  })
+
   it('keeps its state across a restart of the object', async () => {
     const uploadId = await uploadImage(jpeg(`restart-${crypto.randomUUID()}`))
     const id = env.JOBS.newUniqueId()

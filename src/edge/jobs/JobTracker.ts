@@ -260,7 +260,20 @@ export class JobTracker extends DurableObject<Env> {
     await this.scheduleAlarm()
   }
 
+  /**
+   * Re-sends items whose lease ran out: a running one's consumer died; a queued one's message was lost. A queued
+   * item may just be waiting behind a long backlog, so queued items are re-sent only once the whole job stalled
+   * (no item started, finished or retried for a lease).
+   */
   private async redispatchOverdue(now: number): Promise<void> {
+    const lastProgress = this.sql.exec<{ at: number }>('SELECT max(updated_at) AS at FROM items').one().at
+    if (lastProgress > now - this.leaseMs) {
+      this.sql.exec(
+        `UPDATE items SET due_at = ? WHERE status = 'queued' AND due_at <= ?`,
+        lastProgress + this.leaseMs,
+        now,
+      )
+    }
     const overdue = this.sql
       .exec<{ idx: number; redispatches: number }>(
         `SELECT idx, redispatches FROM items WHERE status IN ('queued', 'running') AND due_at <= ?`,
@@ -277,9 +290,9 @@ export class JobTracker extends DurableObject<Env> {
     }
     for (const index of resend) {
       this.sql.exec(
-        `UPDATE items SET status = 'queued', redispatches = redispatches + 1, due_at = ?, updated_at = ? WHERE idx = ?`,
+        // updated_at stays: a re-send is not progress.
+        `UPDATE items SET status = 'queued', redispatches = redispatches + 1, due_at = ? WHERE idx = ?`,
         now + this.leaseMs,
-        now,
         index,
       )
     }
