@@ -21,7 +21,7 @@ import { type Manifest, manifestSchema } from '../src/shared/manifest'
 import { pearson } from './worker/correlation'
 import { type CostRatioRow, measureCostRatio } from './worker/costRatio'
 import { type LoadInput, type LoadRow, loadRun, startWorker } from './worker/loadTest'
-import { type BaselineResult, rise, riseMasks, scoreCam } from './worker/perturbationBaselines'
+import { type BaselineResult, bilinear, rise, riseMasks, scoreCam } from './worker/perturbationBaselines'
 import { fixed, markdownTable } from './worker/table'
 import { timeInterleaved } from './worker/timing'
 
@@ -101,7 +101,9 @@ const explainTop1 = () =>
   })
 const top1 = await explainTop1()
 const classId = Number(((top1.class_ids as Tensor).data as BigInt64Array)[0])
-const ttameMap = (top1.maps as Tensor).data as Float32Array
+const [mapHeight, mapWidth] = (top1.maps as Tensor).dims.slice(2) as [number, number]
+// At input size, to compare with the baselines' maps pixel for pixel.
+const ttameMap = bilinear((top1.maps as Tensor).data as Float32Array, mapHeight, mapWidth, side, side)
 const [ttame] = await timeInterleaved([explainTop1])
 const masks = riseMasks(RISE_MASKS, side)
 const baselineInput = { classifier: classifier.session, pixels, side, classId, batchSize: PERTURBATION_BATCH }
@@ -122,7 +124,7 @@ const baselineRows = [
     ms: b.ms,
     forwardPasses: b.result.forwardPasses,
     speedup: b.ms / ttameMs,
-    correlation: ttameMap.length === b.result.map.length ? pearson(ttameMap, b.result.map) : Number.NaN,
+    correlation: pearson(ttameMap, b.result.map),
   })),
 ]
 console.log(

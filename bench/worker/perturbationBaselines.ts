@@ -74,8 +74,8 @@ function minMax(map: Float32Array): Float32Array {
   return map.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0))
 }
 
-/** Bilinear resize of a [h, w] grid to [outH, outW] (align_corners = false), sampled at an offset. */
-function bilinear(grid: Float32Array, h: number, w: number, outH: number, outW: number): Float32Array {
+/** Bilinear resize of a [h, w] grid to [outH, outW] (align_corners = false). */
+export function bilinear(grid: Float32Array, h: number, w: number, outH: number, outW: number): Float32Array {
   const out = new Float32Array(outH * outW)
   for (let y = 0; y < outH; y++) {
     const sy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / outH - 0.5))

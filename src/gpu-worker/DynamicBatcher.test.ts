@@ -56,6 +56,26 @@ describe('DynamicBatcher', () => {
     expect(await Promise.race([all, timeout])).toEqual([10, 20, 30, 40])
   })
 
+  it('runs at once when no other request is on its way, and waits for those that are', async () => {
+    const model = recorder()
+    let arriving = 0
+    const batcher = new DynamicBatcher(model.run, {
+      ...options,
+      maxDelayMs: 60_000,
+      arriving: () => arriving,
+    })
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('waited'), 1000))
+    expect(await Promise.race([batcher.submit(1), timeout])).toBe(10)
+
+    arriving = 1 // a second request is being decoded: the first waits for it
+    const first = batcher.submit(2)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(model.batches).toEqual([[1]])
+    arriving = 0
+    expect(await Promise.all([first, batcher.submit(3)])).toEqual([20, 30])
+    expect(model.batches).toEqual([[1], [2, 3]])
+  })
+
   it('answers 503 with Retry-After when the queue is full', async () => {
     const model = recorder()
     model.hold()

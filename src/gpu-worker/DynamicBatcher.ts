@@ -7,6 +7,11 @@ export interface BatcherOptions {
   maxDelayMs: number
   /** Most requests waiting; beyond it `submit` fails fast with 503 instead of queueing forever. */
   maxQueue: number
+  /**
+   * Requests on their way to `submit` (being decoded). When none are, waiting cannot grow the batch, so it
+   * runs at once: a lone request pays no batching delay. Without this hint every batch waits out the delay.
+   */
+  arriving?: () => number
   /** Observes every batch run (metrics). */
   onBatch?: (size: number, durationMs: number) => void
 }
@@ -76,7 +81,8 @@ export class DynamicBatcher<I, O> {
     if (this.#running || !oldest) return
     clearTimeout(this.#timer)
     const wait = oldest.enqueuedAt + this.#options.maxDelayMs - performance.now()
-    if (this.#queue.length >= this.#options.maxBatch || wait <= 0) {
+    const nobodyComing = this.#options.arriving?.() === 0
+    if (this.#queue.length >= this.#options.maxBatch || wait <= 0 || nobodyComing) {
       this.#timer = undefined
       void this.#run()
     } else {

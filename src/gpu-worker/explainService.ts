@@ -19,6 +19,8 @@ export interface ExplainSettings {
 /** An image in, predictions and explanation maps out: decode -> batch -> one forward pass -> post-process. */
 export class ExplainService {
   readonly #batchers = new Map<string, DynamicBatcher<ModelRequest, ModelResult>>()
+  /** Requests being decoded, per model: the batcher waits for them only. */
+  readonly #decoding = new Map<string, number>()
   readonly #registry: ModelRegistry
   readonly #settings: ExplainSettings
 
@@ -31,6 +33,7 @@ export class ExplainService {
         maxBatch: settings.maxBatch,
         maxDelayMs: settings.maxBatchDelayMs,
         maxQueue: settings.maxQueue,
+        arriving: () => this.#decoding.get(id) ?? 0,
         onBatch: (size, ms) => metrics.observeBatch(id, size, ms),
       })
       this.#batchers.set(id, batcher)
@@ -48,7 +51,7 @@ export class ExplainService {
     const started = performance.now()
     const model = this.#registry.get(options.model)
     const classes = selectClasses(options, model.manifest)
-    const image = await decodeImage(bytes, model.manifest.preprocessing, this.#settings.limits)
+    const image = await this.#decode(model, bytes)
     signal?.throwIfAborted()
     const submitted = performance.now()
     const result = await this.#batcherFor(model).submit({ pixels: image.pixels, classes }, signal)
@@ -79,6 +82,16 @@ export class ExplainService {
       predictions: topPredictions(result.logits, labels, options.topK),
       explanations,
       timings: { inferenceMs: result.inferenceMs, queueMs, totalMs: performance.now() - started },
+    }
+  }
+
+  async #decode(model: LoadedModel, bytes: Uint8Array) {
+    const id = model.manifest.id
+    this.#decoding.set(id, (this.#decoding.get(id) ?? 0) + 1)
+    try {
+      return await decodeImage(bytes, model.manifest.preprocessing, this.#settings.limits)
+    } finally {
+      this.#decoding.set(id, (this.#decoding.get(id) ?? 1) - 1)
     }
   }
 
