@@ -62,7 +62,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
       headers: { ...auth(), 'Content-Type': 'application/json' },
       body: JSON.stringify({ contentType: 'image/jpeg', contentLength: bytes.length }),
     })
-    expect(response.status).toBe(201)
+    expect(response.status, await response.clone().text()).toBe(201)
     return (await response.json()) as { uploadId: string; uploadUrl: string }
   }
   const put = (url: string, bytes: Buffer) =>
