@@ -18,6 +18,7 @@ export default defineConfig({
           ALLOW_LOOPBACK_HTTP: 'true',
           JOB_ITEM_RETRY_BASE_SECONDS: '0',
           WEBHOOK_RETRY_SCHEDULE: '0.3,0.1,0.1,0.1,0.1,0.1,0.1',
+          WEBHOOK_TIMEOUT_MS: '500',
         },
       },
     })),

@@ -110,6 +110,20 @@ describe('a batch job', () => {
     expect(await runDurableObjectAlarm(tracker(created.jobId))).toBe(false)
   })
 
+  it('retries a delivery the receiver never answers (timeout)', async () => {
+    const hook = unique('silent')
+    await inbox(hook, [0, 204])
+    const created = await createJob({
+      items: [{ uploadId: await uploadImage(jpeg(unique('silent'))) }],
+      webhook: { url: inboxUrl(hook) },
+    })
+    const job = await waitForJob(created.jobId, isSettled)
+    expect(job.webhook?.deliveries.map((d) => [d.attempt, d.status, d.responseStatus, d.error])).toEqual([
+      [1, 'failed', undefined, 'no answer within 500 ms'],
+      [2, 'succeeded', 204, undefined],
+    ])
+  })
+
   it('gives up after the last attempt of the schedule and marks the delivery failed', async () => {
     const hook = unique('down')
     await inbox(hook, [503])

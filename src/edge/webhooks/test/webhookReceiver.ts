@@ -6,7 +6,8 @@ import './providedContext'
 /**
  * A webhook receiver for the edge's workerd tests, over real HTTP from the vitest Node process. Each inbox
  * `/hooks/<name>` answers with the statuses a test scripts via `POST /inbox/<name>` ({ "statuses": [500, 200] },
- * the last one repeating; default 200) and records every request, read back via `GET /inbox/<name>`.
+ * the last one repeating; default 200; 0 = never answer) and records every request, read back via
+ * `GET /inbox/<name>`.
  */
 
 interface Inbox {
@@ -46,7 +47,7 @@ function startReceiver(): Promise<Server> {
       Object.entries(request.headers).map(([key, value]) => [key, String(value)]),
     )
     inbox.received.push({ headers, body, answered })
-    response.writeHead(answered).end()
+    if (answered !== 0) response.writeHead(answered).end()
   })
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
 }
@@ -54,5 +55,9 @@ function startReceiver(): Promise<Server> {
 export default async function setup(project: TestProject) {
   const server = await startReceiver()
   project.provide('webhookReceiverUrl', `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
-  return () => new Promise<void>((resolve) => server.close(() => resolve()))
+  return () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections() // unanswered deliveries
+    })
 }
