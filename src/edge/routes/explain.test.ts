@@ -187,6 +187,12 @@ describe('POST /v1/explain with a malformed body', () => {
     expect(await response.json<Problem>()).toMatchObject({ code: 'bad_request' })
   })
 
+  it('answers 400 for a multipart body that does not parse', async () => {
+    const response = await explain('not a multipart body', { type: 'multipart/form-data; boundary=xyz' })
+    expect(response.status).toBe(400)
+    expect(await response.json<Problem>()).toMatchObject({ code: 'bad_request' })
+  })
+
   it('answers 400 when a multipart form has no image file', async () => {
     const form = new FormData()
     form.set('topK', '2')

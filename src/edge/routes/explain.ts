@@ -6,6 +6,7 @@ import { explainImage } from '../explain/explainImage'
 import { type ExplainRequest, optionsFromFields, readMultipart } from '../explain/explainRequest'
 import { checkDeclaredImageType, SUPPORTED_IMAGE_TYPES } from '../explain/imageType'
 import { problemResponses, validationHook } from '../problem/openapi'
+import { ProblemError } from '../problem/problem'
 import { referencedImage } from '../uploads/referencedImage'
 
 const binary = { schema: { type: 'string' as const, format: 'binary' } }
@@ -76,7 +77,17 @@ async function readExplainRequest(c: Context<EdgeContext>): Promise<ExplainReque
     const { imageUrl, uploadId, ...options } = c.req.valid('json' as never) as JsonBody
     return { image: await referencedImage(c.env, { imageUrl, uploadId }), options }
   }
-  if (/^multipart\/form-data/i.test(type)) return readMultipart(await c.req.formData())
+  if (/^multipart\/form-data/i.test(type)) {
+    const form = await c.req.formData().catch(() => {
+      throw new ProblemError(
+        400,
+        'bad_request',
+        'Malformed multipart body',
+        'The multipart/form-data body could not be parsed.',
+      )
+    })
+    return readMultipart(form)
+  }
   const image = { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType: type }
   return { image, options: optionsFromFields(c.req.queries()) }
 }
