@@ -6,7 +6,7 @@
  * Prints Markdown tables; with --json also a final JSON line.
  */
 import { readFile } from 'node:fs/promises'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Tensor } from 'onnxruntime-node'
@@ -57,8 +57,9 @@ const explainer = await createSession(join(packDir, manifest.onnx.file), provide
 const classifier = await createSession(join(packDir, manifest.classifier.file), providers, jsonLogger)
 
 const photos = [...readSampleImages().entries()].sort(([a], [b]) => a.localeCompare(b))
+// A CIFAR-10 class (cat) in a real photograph.
 const [photoName, photoBytes] =
-  photos.find(([name]) => name.includes('tabby')) ?? (photos[0] as [string, Buffer])
+  photos.find(([name]) => name.includes('tiger_cat')) ?? (photos[0] as [string, Buffer])
 const side = manifest.input.width
 const { pixels } = await decodeImage(photoBytes, manifest.preprocessing, {
   maxBytes: 1 << 30,
@@ -71,12 +72,14 @@ const machine = {
   node: process.version,
   onnxruntimeNode: ortVersion,
   executionProvider: explainer.executionProvider,
+  /** Other work on the machine skews every number; recorded so that runs can be compared. */
+  loadAverage1m: loadavg()[0],
 }
 console.log(
   `# Worker benchmark: ${manifest.id}@${manifest.version} (${manifest.backbone}), input ${side}x${side}`,
 )
 console.log(
-  `machine: ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, onnxruntime-node ${ortVersion}, EP ${machine.executionProvider}\n`,
+  `machine: ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, onnxruntime-node ${ortVersion}, EP ${machine.executionProvider}, load average ${machine.loadAverage1m?.toFixed(1)} at start\n`,
 )
 
 // 1. Cost of explaining on top of classifying.
