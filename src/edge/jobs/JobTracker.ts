@@ -4,19 +4,13 @@ import { delayAfterFailure, retrySchedule } from '../webhooks/deliverySchedule'
 import { deliverWebhook } from '../webhooks/webhookDelivery'
 import { newWebhookSecret } from '../webhooks/webhookSigner'
 import { dispatchItems } from './itemDispatch'
-import type {
-  DeliveryAttempt,
-  ItemError,
-  ItemResult,
-  ItemStatus,
-  ItemWork,
-  JobItemSpec,
-  JobStatus,
-} from './jobModel'
+import type { ItemError, ItemResult, ItemStatus, ItemWork, JobItemSpec, JobStatus } from './jobModel'
+import { type DeliveryRow, JOB_TABLES, type JobRow } from './jobTables'
+import { toJobView } from './jobView'
 import type { CreateJobRequest, JobView, WebhookEvent } from './schemas'
 
 /** What the create route hands the tracker; the fingerprint makes Idempotency-Key replays safe. */
-export interface NewJob {
+interface NewJob {
   owner: string
   fingerprint: string
   model?: string
@@ -26,11 +20,11 @@ export interface NewJob {
   resultsUrl: string
 }
 
-export type CreateOutcome =
+type CreateOutcome =
   | { outcome: 'created' | 'replayed'; view: JobView; webhookSecret?: string }
   | { outcome: 'conflict' }
 
-export interface ResultRow {
+interface ResultRow {
   index: number
   status: ItemStatus
   result?: ItemResult
@@ -40,35 +34,6 @@ export interface ResultRow {
 // A message that the watchdog had to re-send this often is reported lost rather than re-sent forever.
 const MAX_REDISPATCHES = 3
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS job (
-  owner TEXT NOT NULL, fingerprint TEXT NOT NULL, status TEXT NOT NULL, model TEXT, metadata TEXT,
-  results_url TEXT NOT NULL, webhook_url TEXT, webhook_secret TEXT, webhook_state TEXT, webhook_next_at INTEGER,
-  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER);
-CREATE TABLE IF NOT EXISTS items (
-  idx INTEGER PRIMARY KEY, spec TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-  redispatches INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, result TEXT, error TEXT, updated_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS items_active ON items (status, due_at);
-CREATE TABLE IF NOT EXISTS deliveries (
-  attempt INTEGER PRIMARY KEY, at INTEGER NOT NULL, status TEXT NOT NULL, response_status INTEGER, error TEXT);`
-
-type JobRow = {
-  owner: string
-  fingerprint: string
-  status: JobStatus
-  model: string | null
-  metadata: string | null
-  results_url: string
-  webhook_url: string | null
-  webhook_secret: string | null
-  webhook_state: 'waiting' | 'pending' | 'delivered' | 'failed' | null
-  webhook_next_at: number | null
-  created_at: number
-  updated_at: number
-  finished_at: number | null
-}
-
-const iso = (ms: number) => new Date(ms).toISOString()
 const isTerminalJob = (status: JobStatus) => status !== 'queued' && status !== 'running'
 
 /**
@@ -82,7 +47,7 @@ export class JobTracker extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = ctx.storage.sql
-    this.sql.exec(SCHEMA)
+    this.sql.exec(JOB_TABLES)
   }
 
   private get jobId(): string {
@@ -387,53 +352,10 @@ export class JobTracker extends DurableObject<Env> {
   }
 
   private view(job: JobRow): JobView {
-    const counts = { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
-    for (const row of this.sql.exec<{ status: ItemStatus; n: number }>(
-      'SELECT status, count(*) AS n FROM items GROUP BY status',
-    )) {
-      counts[row.status] = row.n
-      counts.total += row.n
-    }
-    const deliveries = this.sql
-      .exec<{
-        attempt: number
-        at: number
-        status: 'succeeded' | 'failed'
-        response_status: number | null
-        error: string | null
-      }>('SELECT * FROM deliveries ORDER BY attempt')
+    const counts = this.sql
+      .exec<{ status: ItemStatus; n: number }>('SELECT status, count(*) AS n FROM items GROUP BY status')
       .toArray()
-      .map(
-        (row): DeliveryAttempt => ({
-          attempt: row.attempt,
-          at: iso(row.at),
-          status: row.status,
-          ...(row.response_status !== null ? { responseStatus: row.response_status } : {}),
-          ...(row.error !== null ? { error: row.error } : {}),
-        }),
-      )
-    return {
-      jobId: this.jobId,
-      status: job.status,
-      ...(job.model ? { model: job.model } : {}),
-      counts,
-      createdAt: iso(job.created_at),
-      updatedAt: iso(job.updated_at),
-      ...(job.finished_at ? { finishedAt: iso(job.finished_at) } : {}),
-      resultsUrl: job.results_url,
-      ...(job.metadata ? { metadata: JSON.parse(job.metadata) as JobView['metadata'] } : {}),
-      ...(job.webhook_url && job.webhook_state
-        ? {
-            webhook: {
-              url: job.webhook_url,
-              state: job.webhook_state,
-              ...(job.webhook_state === 'pending' && job.webhook_next_at
-                ? { nextAttemptAt: iso(job.webhook_next_at) }
-                : {}),
-              deliveries,
-            },
-          }
-        : {}),
-    }
+    const deliveries = this.sql.exec<DeliveryRow>('SELECT * FROM deliveries ORDER BY attempt').toArray()
+    return toJobView(this.jobId, job, counts, deliveries)
   }
 }

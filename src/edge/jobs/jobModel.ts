@@ -1,12 +1,6 @@
 import type { z } from '@hono/zod-openapi'
 import type { ExplainResponse } from '../../shared/contract'
-import type {
-  deliveryAttemptSchema,
-  itemErrorSchema,
-  itemStatusSchema,
-  jobItemSchema,
-  jobStatusSchema,
-} from './schemas'
+import type { itemErrorSchema, itemStatusSchema, jobItemSchema, jobStatusSchema } from './schemas'
 
 /** The vocabulary shared by the JobTracker, the queue consumer and the routes (types from the schemas). */
 
@@ -15,7 +9,6 @@ export type ItemStatus = z.infer<typeof itemStatusSchema>
 export type JobItemSpec = z.infer<typeof jobItemSchema>
 /** Why an item failed; `code` matches the problem codes of the synchronous API. */
 export type ItemError = z.infer<typeof itemErrorSchema>
-export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>
 
 /** A finished explanation: inline when small, otherwise the key of its R2 object. */
 export type ItemResult = { inline: ExplainResponse } | { blobKey: string }

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { explainOptionsSchema, explainResponseSchema, uploadIdSchema } from '../../shared/contract'
 
-export const MAX_JOB_ITEMS = 1000
+const MAX_JOB_ITEMS = 1000
 const MAX_METADATA_BYTES = 4096
 
 // Flat like Stripe's metadata: simple to index and to pass through RPC, enough to correlate a job.
@@ -53,7 +53,7 @@ export const createJobResponseSchema = z
   })
   .openapi('JobCreated')
 
-export const deliveryAttemptSchema = z
+const deliveryAttemptSchema = z
   .object({
     attempt: z.number().int(),
     at: z.iso.datetime(),

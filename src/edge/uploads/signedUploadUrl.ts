@@ -10,7 +10,7 @@ export function newUploadId(): string {
   return `upl_${toBase64Url(randomBytes(16))}`
 }
 
-export function isUploadId(value: string): boolean {
+function isUploadId(value: string): boolean {
   return uploadIdSchema.safeParse(value).success
 }
 

@@ -2,7 +2,7 @@ import type { Env } from '../env'
 import { signWebhook } from './webhookSigner'
 import { checkWebhookUrl } from './webhookUrl'
 
-export interface WebhookMessage {
+interface WebhookMessage {
   url: string
   secret: string
   /** Stable across retries: receivers dedupe on it (at-least-once delivery). */
@@ -10,7 +10,7 @@ export interface WebhookMessage {
   body: string
 }
 
-export interface DeliveryOutcome {
+interface DeliveryOutcome {
   ok: boolean
   responseStatus?: number
   error?: string

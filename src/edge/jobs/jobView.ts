@@ -1,0 +1,48 @@
+import type { ItemStatus } from './jobModel'
+import type { DeliveryRow, JobRow } from './jobTables'
+import type { JobView } from './schemas'
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The public job status (`GET /v1/jobs/{id}`) from the tracker's rows; secrets (the webhook's) stay behind. */
+export function toJobView(
+  jobId: string,
+  job: JobRow,
+  itemCounts: { status: ItemStatus; n: number }[],
+  deliveries: DeliveryRow[],
+): JobView {
+  const counts = { total: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+  for (const { status, n } of itemCounts) {
+    counts[status] = n
+    counts.total += n
+  }
+  return {
+    jobId,
+    status: job.status,
+    ...(job.model ? { model: job.model } : {}),
+    counts,
+    createdAt: iso(job.created_at),
+    updatedAt: iso(job.updated_at),
+    ...(job.finished_at ? { finishedAt: iso(job.finished_at) } : {}),
+    resultsUrl: job.results_url,
+    ...(job.metadata ? { metadata: JSON.parse(job.metadata) as JobView['metadata'] } : {}),
+    ...(job.webhook_url && job.webhook_state
+      ? {
+          webhook: {
+            url: job.webhook_url,
+            state: job.webhook_state,
+            ...(job.webhook_state === 'pending' && job.webhook_next_at
+              ? { nextAttemptAt: iso(job.webhook_next_at) }
+              : {}),
+            deliveries: deliveries.map((row) => ({
+              attempt: row.attempt,
+              at: iso(row.at),
+              status: row.status,
+              ...(row.response_status !== null ? { responseStatus: row.response_status } : {}),
+              ...(row.error !== null ? { error: row.error } : {}),
+            })),
+          },
+        }
+      : {}),
+  }
+}
