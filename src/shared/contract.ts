@@ -138,3 +138,22 @@ export const explainResponseSchema = z
   .openapi('ExplainResult')
 
 export type ExplainResponse = z.infer<typeof explainResponseSchema>
+
+/**
+ * ExplainOptions written as text (a query string or form fields) to the values the schema expects: a digit
+ * string is a number (`topK`, class ids), `classes` is comma-separated (and may repeat), `overlay` is
+ * `true`/`false`. Anything else is left as text for `explainOptionsSchema` to judge.
+ */
+export function explainOptionsFromText(fields: Record<string, string | string[]>): Record<string, unknown> {
+  const digits = (value: string) => (/^\d+$/.test(value) ? Number(value) : value)
+  const typed: Record<string, unknown> = {}
+  for (const [name, raw] of Object.entries(fields)) {
+    const values = typeof raw === 'string' ? [raw] : raw
+    const last = values.at(-1) ?? ''
+    if (name === 'classes') typed[name] = values.flatMap((v) => v.split(',')).map((v) => digits(v.trim()))
+    else if (name === 'topK') typed[name] = digits(last)
+    else if (name === 'overlay') typed[name] = last === 'true' ? true : last === 'false' ? false : last
+    else typed[name] = last
+  }
+  return typed
+}

@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi'
-import { type ExplainOptions, explainOptionsSchema } from '../../shared/contract'
+import { type ExplainOptions, explainOptionsFromText, explainOptionsSchema } from '../../shared/contract'
 import { ProblemError } from '../problem/problem'
 
 export const badOptions = (error: z.ZodError) =>
@@ -9,17 +9,6 @@ export const badOptions = (error: z.ZodError) =>
     'Invalid options',
     error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('; '),
   )
-
-/** Text fields (query string or form) to typed option values; the schema then judges them. */
-function typedField(name: string, values: string[]): unknown {
-  const number = (v: string) => (/^\d+$/.test(v) ? Number(v) : v)
-  const last = values.at(-1) ?? ''
-  if (name === 'topK') return number(last)
-  if (name === 'overlay')
-    return last === 'true' || last === '1' ? true : last === 'false' || last === '0' ? false : last
-  if (name === 'classes') return values.flatMap((v) => v.split(',')).map((v) => number(v.trim()))
-  return last
-}
 
 /**
  * Options sent as text fields: `?topK=3&classes=3,cat&overlay=true`, or the same as form fields, or a form
@@ -35,10 +24,7 @@ export function optionsFromFields(fields: Record<string, string[]>): ExplainOpti
       throw new ProblemError(400, 'bad_options', 'Invalid options', 'The `options` field is not valid JSON.')
     }
   }
-  const typed = Object.fromEntries(
-    Object.entries(rest).map(([name, values]) => [name, typedField(name, values)]),
-  )
-  const parsed = explainOptionsSchema.safeParse({ ...(fromJson as object), ...typed })
+  const parsed = explainOptionsSchema.safeParse({ ...(fromJson as object), ...explainOptionsFromText(rest) })
   if (!parsed.success) throw badOptions(parsed.error)
   return parsed.data
 }
