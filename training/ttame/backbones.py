@@ -1,7 +1,7 @@
 """Backbones as data: each entry names its family, builder, the T-TAME feature layers and its input.
 
-A new backbone is a new entry in BACKBONES, not a new code path. Feature layers are picked by FX node
-name (torchvision.models.feature_extraction), the same way for our CIFAR models and torchvision's.
+A new backbone is a new entry in BACKBONES, not a new code path. Feature layers are picked by module
+name, the same way for our CIFAR models and torchvision's.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Callable
 import torch
 from torch import nn
 import torchvision
-from torchvision.models.feature_extraction import create_feature_extractor
 
 from .data import CIFAR10_MEAN, CIFAR10_STD
 
@@ -99,8 +98,7 @@ class CifarViT(nn.Module):
 class BackboneSpec:
     family: str  # "cnn" | "vit"
     build: Callable[[int], nn.Module]  # num_classes -> model
-    feature_layers: tuple[str, ...]  # FX node names, in network order
-    logits_layer: str
+    feature_layers: tuple[str, ...]  # module names, in network order
     input_size: int
     resize_shorter: int
     mean: tuple[float, float, float]
@@ -109,19 +107,19 @@ class BackboneSpec:
 
 
 BACKBONES: dict[str, BackboneSpec] = {
-    "cifar_resnet": BackboneSpec("cnn", lambda n: CifarResNet(num_classes=n), ("layer1", "layer2", "layer3"), "fc",
+    "cifar_resnet": BackboneSpec("cnn", lambda n: CifarResNet(num_classes=n), ("layer1", "layer2", "layer3"),
                                  32, 32, CIFAR10_MEAN, CIFAR10_STD),
-    "cifar_vit": BackboneSpec("vit", lambda n: CifarViT(num_classes=n), ("blocks.3", "blocks.4", "blocks.5"), "head",
+    "cifar_vit": BackboneSpec("vit", lambda n: CifarViT(num_classes=n), ("blocks.3", "blocks.4", "blocks.5"),
                               32, 32, CIFAR10_MEAN, CIFAR10_STD),
     "vgg16": BackboneSpec("cnn", lambda n: torchvision.models.vgg16(num_classes=n),
-                          ("features.16", "features.23", "features.30"), "classifier.6",
+                          ("features.16", "features.23", "features.30"),
                           224, 256, IMAGENET_MEAN, IMAGENET_STD, "VGG16_Weights.IMAGENET1K_V1"),
     "resnet50": BackboneSpec("cnn", lambda n: torchvision.models.resnet50(num_classes=n),
-                             ("layer2", "layer3", "layer4"), "fc",
+                             ("layer2", "layer3", "layer4"),
                              224, 256, IMAGENET_MEAN, IMAGENET_STD, "ResNet50_Weights.IMAGENET1K_V1"),
     "vit_b_16": BackboneSpec("vit", lambda n: torchvision.models.vit_b_16(num_classes=n),
                              ("encoder.layers.encoder_layer_9", "encoder.layers.encoder_layer_10",
-                              "encoder.layers.encoder_layer_11"), "heads",
+                              "encoder.layers.encoder_layer_11"),
                              224, 256, IMAGENET_MEAN, IMAGENET_STD, "ViT_B_16_Weights.IMAGENET1K_V1"),
 }
 
@@ -140,14 +138,23 @@ def build_classifier(name: str, num_classes: int, weights: str | None = None) ->
 
 
 class FeatureBackbone(nn.Module):
-    """Frozen classifier that returns (feature maps of the T-TAME layers, logits) in one pass."""
+    """Frozen classifier that returns (feature maps of the T-TAME layers, logits) in one pass.
+
+    Forward hooks on the named modules work for any architecture (FX tracing fails on torchvision's ViT) and
+    are recorded by ONNX tracing like any other op."""
 
     def __init__(self, classifier: nn.Module, spec: BackboneSpec):
         super().__init__()
-        nodes = {layer: f"f{i}" for i, layer in enumerate(spec.feature_layers)} | {spec.logits_layer: "logits"}
-        self.body = create_feature_extractor(classifier, return_nodes=nodes)
-        self.num_features = len(spec.feature_layers)
+        self.classifier = classifier
+        self._captured: list[torch.Tensor] = []
+        for layer in spec.feature_layers:
+            classifier.get_submodule(layer).register_forward_hook(self._capture)
+
+    def _capture(self, module, inputs, output):
+        self._captured.append(output)
 
     def forward(self, x):
-        out = self.body(x)
-        return [out[f"f{i}"] for i in range(self.num_features)], out["logits"]
+        self._captured = []
+        logits = self.classifier(x)
+        features, self._captured = self._captured, []
+        return features, logits

@@ -24,7 +24,7 @@ def select_maps(maps: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:
 
 def area(psi: torch.Tensor, l4: float) -> torch.Tensor:
     """E(Psi) (Eq. 16): mean of the element-wise power l4 over all selected map values."""
-    return psi.clamp_min(1e-12).pow(l4).mean()
+    return psi.clamp_min(1e-30).pow(l4).mean()  # the clamp keeps d/dx x^0.3 finite at exactly 0
 
 
 def smoothness(psi: torch.Tensor) -> torch.Tensor:

@@ -37,6 +37,14 @@ def _optimizer(params, kind: str, lr: float, weight_decay: float):
     return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
 
 
+def one_cycle(opt, lr: float, steps: int, **kwargs):
+    """OneCycleLR with a 25 % warm-up; short smoke runs (>= 2 steps) keep both phases non-empty."""
+    if steps < 2:
+        raise ValueError("a run needs at least two batches (raise --limit or lower --batch-size)")
+    pct_start = min(max(0.25, 1.5 / steps), 0.75)
+    return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=pct_start, **kwargs)
+
+
 def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr: float, weight_decay: float,
                    optimizer: str, label_smoothing: float, seed: int, limit: int | None = None) -> dict:
     """Supervised training on the CIFAR-10 train split (validation slice held out); saves out/backbone.pt."""
@@ -49,8 +57,7 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
     standardize = Standardize(spec.mean, spec.std)
     opt = _optimizer(model.parameters(), optimizer, lr, weight_decay)
     steps = epochs * math.ceil(len(train) / batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=max(0.25, 2 / steps),
-                                                   anneal_strategy="linear")
+    schedule = one_cycle(opt, lr, steps, anneal_strategy="linear")
     out.mkdir(parents=True, exist_ok=True)
     log_file = out / "backbone-log.jsonl"
     generator = torch.Generator().manual_seed(seed)
@@ -94,7 +101,7 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
     params = list(model.attention.parameters())
     opt = torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
     steps = epochs * math.ceil(len(train) / batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=max(0.25, 2 / steps))
+    schedule = one_cycle(opt, lr, steps)
     out.mkdir(parents=True, exist_ok=True)
     log_file = out / "attention-log.jsonl"
     generator = torch.Generator().manual_seed(seed)

@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from ttame.backbones import BACKBONES
+from ttame.model import ExplainedClassifier
+from ttame.train import attention_step_loss
+
+# (backbone, adapted feature shapes (C, H, W), map size)
+EXPECTED = {
+    "cifar_resnet": ([(48, 16, 16), (96, 8, 8), (192, 4, 4)], (16, 16)),
+    "cifar_vit": ([(128, 8, 8)] * 3, (8, 8)),
+    "vgg16": ([(256, 28, 28), (512, 14, 14), (512, 7, 7)], (28, 28)),
+    "resnet50": ([(512, 28, 28), (1024, 14, 14), (2048, 7, 7)], (28, 28)),
+    "vit_b_16": ([(768, 14, 14)] * 3, (14, 14)),
+}
+
+
+def test_every_registered_backbone_is_covered():
+    assert set(EXPECTED) == set(BACKBONES)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_features_shapes_and_one_training_step_lowers_the_loss(name):
+    shapes, map_size = EXPECTED[name]
+    num_classes = 10
+    model = ExplainedClassifier(name, num_classes)  # random init, nothing downloaded
+    size = BACKBONES[name].input_size
+    images = torch.rand(4, 3, size, size)
+    with torch.no_grad():
+        features, logits = model.backbone(model.standardize(images))
+    branch = model.attention.branch_outputs(features)
+    assert [tuple(b.shape[1:]) for b in branch] == shapes
+    assert model.attention.map_size == map_size
+    assert logits.shape == (4, num_classes)
+
+    model.train()
+    opt = torch.optim.SGD(model.attention.parameters(), lr=1e-3, momentum=0.0)
+    before = attention_step_loss(model, images)["loss"]
+    opt.zero_grad()
+    before.backward()
+    opt.step()
+    after = attention_step_loss(model, images)["loss"]
+    assert after.item() < before.item()
+    assert all(p.grad is None for p in model.backbone.parameters())  # the backbone stays frozen

@@ -1,0 +1,33 @@
+"""The training README's commands, as a short smoke run on a slice of CIFAR-10."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+DATA = REPO.parent / "shared" / "datasets" / "cifar10" / "train.tar.gz"
+pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"CIFAR-10 not found at {DATA}")
+
+
+def cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "ttame", *map(str, args)], cwd=cwd, check=True,
+                          capture_output=True, text=True)
+
+
+def test_train_backbone_attention_and_export_a_pack(tmp_path):
+    cwd = REPO / "training"
+    run = tmp_path / "run"
+    cli("train-backbone", "--backbone", "cifar_resnet", "--out", run, "--epochs", "1", "--limit", "512", cwd=cwd)
+    cli("train-attention", "--backbone", "cifar_resnet", "--weights", run / "backbone.pt", "--out", run,
+        "--epochs", "1", "--limit", "256", cwd=cwd)
+    pack = tmp_path / "pack"
+    cli("export", "--checkpoint", run / "attention.pt", "--out", pack, "--id", "smoke-cnn", cwd=cwd)
+    manifest = json.loads((pack / "manifest.json").read_text())
+    assert manifest["id"] == "smoke-cnn" and manifest["family"] == "cnn"
+    assert manifest["mapSize"] == {"width": 16, "height": 16}
+    assert manifest["training"]["epochs"] == {"backbone": 1, "attention": 1}
+    assert len(manifest["training"]["commands"]) == 3
+    assert 0 <= manifest["metrics"]["top1"] <= 1
+    assert (pack / manifest["onnx"]["file"]).exists() and (pack / manifest["classifier"]["file"]).exists()

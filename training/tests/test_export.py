@@ -1,0 +1,70 @@
+"""Export parity: the ONNX graph, run by onnxruntime-node, matches PyTorch."""
+import json
+import shutil
+import subprocess
+
+import pytest
+import torch
+
+from ttame.attention import min_max
+from ttame.export import export_onnx
+from ttame.model import ExplainedClassifier
+
+from conftest import REPO
+
+RUNNER = REPO / "training" / "tools" / "onnx_run.mjs"
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (REPO / "node_modules" / "onnxruntime-node").exists(),
+    reason="needs node and onnxruntime-node (run `npm ci` first)",
+)
+
+
+def run_onnx(model_path, feeds: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    request = {"model": str(model_path), "feeds": {
+        name: {"type": "int64" if t.dtype == torch.int64 else "float32", "dims": list(t.shape),
+               "data": t.flatten().tolist()} for name, t in feeds.items()}}
+    done = subprocess.run(["node", str(RUNNER)], input=json.dumps(request), capture_output=True, text=True,
+                          check=True, cwd=REPO)
+    out = json.loads(done.stdout)
+    dtype = {"class_ids": torch.int64}
+    return {k: torch.tensor(v["data"], dtype=dtype.get(k, torch.float32)).view(*v["dims"]) for k, v in out.items()}
+
+
+@pytest.fixture(scope="module", params=["cifar_resnet", "cifar_vit"])
+def exported(request, tmp_path_factory):
+    torch.manual_seed(0)
+    model = ExplainedClassifier(request.param, 10).eval()
+    for p in model.attention.parameters():  # non-trivial BN statistics and weights
+        torch.nn.init.normal_(p, 0, 0.2)
+    out = tmp_path_factory.mktemp(request.param)
+    model_path, classifier_path = export_onnx(model, out)
+    return model, model_path, classifier_path
+
+
+def test_onnx_matches_pytorch_with_dynamic_batch_and_classes(exported):
+    model, model_path, _ = exported
+    images = torch.rand(5, 3, 32, 32)  # N and K differ from the export-time example
+    classes = torch.tensor([[-1, -2, -3, 7], [3, 5, -1, 0], [-10, 9, -4, 2], [0, 0, -1, -1], [-2, 1, 8, -5]])
+    out = run_onnx(model_path, {"image": images, "classes": classes})
+    with torch.no_grad():
+        logits, fused = model(images)
+    assert out["logits"].shape == (5, 10)
+    assert torch.allclose(out["logits"], logits, atol=1e-4)
+    ranked = logits.argsort(1, descending=True)
+    expected_ids = torch.where(classes >= 0, classes, ranked.gather(1, (-classes - 1).clamp(min=0)))
+    assert torch.equal(out["class_ids"], expected_ids)
+    assert torch.equal(out["class_ids"][0, :3], logits[0].topk(3).indices)  # negative ranks = top-k
+    # fuse-before-upsample in the graph == the straightforward fusion(concat(up(A_i))) + min-max of training code
+    expected_maps = min_max(fused[torch.arange(5)[:, None], expected_ids])
+    assert out["maps"].shape == (5, 4, *model.attention.map_size)
+    assert torch.allclose(out["maps"], expected_maps, atol=1e-3)
+    assert out["maps"].amin().item() >= 0 and out["maps"].amax().item() <= 1
+
+
+def test_classifier_graph_matches_the_backbone(exported):
+    model, _, classifier_path = exported
+    images = torch.rand(3, 3, 32, 32)
+    out = run_onnx(classifier_path, {"image": images})
+    with torch.no_grad():
+        assert torch.allclose(out["logits"], model.classify(images), atol=1e-4)
+    assert out["features"].dim() == 4 and out["features"].shape[0] == 3

@@ -1,0 +1,51 @@
+import math
+
+import torch
+
+from ttame.loss import LossWeights, area, mask_images, select_maps, smoothness, ttame_loss
+from ttame.model import Standardize
+
+
+def test_area_is_the_mean_of_the_l4_power():
+    psi = torch.tensor([[[[0.0, 1.0], [0.25, 0.5]]]])
+    expected = (0 + 1 + 0.25 ** 0.3 + 0.5 ** 0.3) / 4
+    assert math.isclose(area(psi, 0.3).item(), expected, rel_tol=1e-5)
+
+
+def test_smoothness_is_squared_variation_over_2s():
+    psi = torch.tensor([[[[0.0, 1.0], [0.5, 0.5]]]])
+    # vertical differences: (0.5-0)^2 + (0.5-1)^2 = 0.5; horizontal: (1-0)^2 + (0.5-0.5)^2 = 1; S = 4 values
+    assert math.isclose(smoothness(psi).item(), 1.5 / 8, rel_tol=1e-6)
+
+
+def test_loss_combines_the_terms_with_the_paper_weights():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
+    predicted = torch.tensor([0, 1])
+    psi = torch.tensor([[[[0.0, 1.0], [0.5, 0.5]]]]).expand(2, 2, 2, 2)
+    terms = ttame_loss(logits, predicted, psi)
+    ce = (-torch.log_softmax(logits, 1)[[0, 1], [0, 1]]).mean()
+    e = (1 + 2 * 0.5 ** 0.3) / 4
+    v = 1.5 / 8
+    assert math.isclose(terms["loss"].item(), 1.5 * ce.item() + 2 * (e + 0.005 * v), rel_tol=1e-5)
+    assert LossWeights() == LossWeights(l1=1.5, l2=2, l3=0.005, l4=0.3)
+
+
+def test_mask_selection_takes_each_images_maps_for_every_class_predicted_in_the_batch():
+    maps = torch.arange(3 * 5).float().view(3, 5, 1, 1).expand(3, 5, 2, 2)
+    predicted = torch.tensor([4, 0, 2])
+    psi = select_maps(maps, predicted)
+    assert psi.shape == (3, 3, 2, 2)
+    for i in range(3):
+        for j in range(3):
+            assert torch.equal(psi[i, j], maps[i, predicted[j]])
+        assert torch.equal(psi[i, i], maps[i, predicted[i]])  # own class on the diagonal
+
+
+def test_masking_order_depends_on_the_family():
+    standardize = Standardize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
+    image = torch.full((1, 3, 2, 2), 0.75)
+    own = torch.full((1, 2, 2), 0.5)
+    cnn = mask_images(image, own, "cnn", standardize)  # standardize(E * I) = (0.375 - 0.5) / 0.25
+    vit = mask_images(image, own, "vit", standardize)  # E * standardize(I) = 0.5 * (0.75 - 0.5) / 0.25
+    assert torch.allclose(cnn, torch.full_like(cnn, -0.5))
+    assert torch.allclose(vit, torch.full_like(vit, 0.5))

@@ -1,0 +1,45 @@
+"""Sanity checks of IV-F3: explanations must depend on the attention weights and on the backbone's top layers."""
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+from .model import ExplainedClassifier
+
+
+def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Spearman's rho per row of two [B, ...] tensors."""
+    ra = a.flatten(1).argsort(1).argsort(1).float()
+    rb = b.flatten(1).argsort(1).argsort(1).float()
+    ra, rb = ra - ra.mean(1, keepdim=True), rb - rb.mean(1, keepdim=True)
+    return (ra * rb).sum(1) / (ra.norm(dim=1) * rb.norm(dim=1) + 1e-12)
+
+
+def _reinitialise(module: nn.Module, seed: int) -> None:
+    """Fresh random weights for every parameterised layer (BN statistics too) inside `module`."""
+    torch.manual_seed(seed)
+    for m in module.modules():
+        if hasattr(m, "reset_parameters"):
+            m.reset_parameters()
+        if hasattr(m, "reset_running_stats"):
+            m.reset_running_stats()
+
+
+@torch.no_grad()
+def sanity_checks(model: ExplainedClassifier, images: torch.Tensor, top_layer: str, seed: int = 0) -> dict[str, float]:
+    """Mean rank correlation between the original maps (for the original model-truth class) and the maps after
+    randomising (a) the attention weights, (b) the backbone's `top_layer` module."""
+    model.eval()
+    logits, maps = model(images)
+    index = torch.arange(len(images)), logits.argmax(1)
+    reference = maps[index]
+    out = {}
+    randomised_attention = copy.deepcopy(model)
+    _reinitialise(randomised_attention.attention, seed)
+    out["attention"] = rank_correlation(reference, randomised_attention(images)[1][index]).mean().item()
+    randomised_backbone = copy.deepcopy(model)
+    _reinitialise(randomised_backbone.backbone.classifier.get_submodule(top_layer), seed)
+    out[f"backbone:{top_layer}"] = rank_correlation(reference, randomised_backbone(images)[1][index]).mean().item()
+    return out
