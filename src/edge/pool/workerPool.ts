@@ -159,7 +159,11 @@ export class WorkerPool {
 
   #markFailed(worker: WorkerState) {
     worker.failures++
-    worker.downUntil = this.#options.now() + Math.min(MAX_COOLDOWN_MS, 500 * 2 ** (worker.failures - 1))
+    const cooldownMs = Math.min(MAX_COOLDOWN_MS, 500 * 2 ** (worker.failures - 1))
+    worker.downUntil = this.#options.now() + cooldownMs
+    console.warn(
+      JSON.stringify({ worker: worker.url, event: 'worker down', failures: worker.failures, cooldownMs }),
+    )
   }
 
   #secondsUntilRecovery() {
