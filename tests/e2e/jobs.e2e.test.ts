@@ -69,7 +69,8 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
     fetch(url, { method: 'PUT', body: bytes, headers: { 'Content-Type': 'image/jpeg' } })
   async function upload(bytes: Buffer) {
     const { uploadId, uploadUrl } = await grant(bytes)
-    expect((await put(uploadUrl, bytes)).status).toBe(204)
+    const stored = await put(uploadUrl, bytes)
+    expect(stored.status, await stored.clone().text()).toBe(204)
     return uploadId
   }
   async function createJob(body: unknown, headers: Record<string, string> = {}) {

@@ -18,7 +18,7 @@ async function waitForStatus(stub: DurableObjectStub<import('./JobTracker').JobT
   }
 }
 
-describe('JobTracker', () => {
+describe('JobTracker', { timeout: 30_000 }, () => {
   it('re-sends an item whose consumer died holding it, once its lease runs out, and records it once', async () => {
     const uploadId = await uploadImage(jpeg(`lease-${crypto.randomUUID()}`))
     const stub = env.JOBS.get(env.JOBS.newUniqueId())
