@@ -87,7 +87,7 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
       const models = modelListSchema.parse(
         await (await request('/internal/v1/models', { headers: auth })).json(),
       )
-      const labels = models.models[0]?.labels ?? []
+      const labels = models.models.find((m) => m.id === PACK_ID)?.labels ?? []
       const response = await explain(`?topK=1&classes=${labels[3]},7`, photo)
       const result = workerExplainResultSchema.parse(await response.json())
       expect(result.predictions).toHaveLength(1)
@@ -102,7 +102,8 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
       const list = modelListSchema.parse(
         await (await request('/internal/v1/models', { headers: auth })).json(),
       )
-      expect(list.models).toEqual([expect.objectContaining({ id: PACK_ID, default: true })])
+      expect(list.models).toContainEqual(expect.objectContaining({ id: PACK_ID, default: true }))
+      expect(list.models.filter((m) => m.default)).toHaveLength(1)
     })
 
     it('answers 401 without the worker token or with a wrong one', async () => {
@@ -151,7 +152,10 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
 
     it('reports liveness, readiness and Prometheus metrics', async () => {
       expect((await request('/healthz')).status).toBe(200)
-      expect(await (await request('/readyz')).json()).toEqual({ status: 'ready', models: [PACK_ID] })
+      expect(await (await request('/readyz')).json()).toMatchObject({
+        status: 'ready',
+        models: expect.arrayContaining([PACK_ID]),
+      })
       const metrics = await (await request('/metrics')).text()
       expect(metrics).toContain(`worker_execution_provider{model="${PACK_ID}",provider="cpu"} 1`)
       expect(metrics).toMatch(new RegExp(`worker_batch_size_count\\{model="${PACK_ID}"\\} [1-9]`))
