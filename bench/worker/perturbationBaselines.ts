@@ -1,4 +1,5 @@
 import { type InferenceSession, Tensor } from 'onnxruntime-node'
+import { softmax } from '../../src/gpu-worker/predictions'
 
 /**
  * RISE and Score-CAM, the perturbation baselines T-TAME is compared with, run on the classification-only graph
@@ -44,17 +45,10 @@ async function scoreMaskedInputs(
     const logits = out.logits?.data as Float32Array
     const numClasses = logits.length / chunk.length
     for (let i = 0; i < chunk.length; i++) {
-      scores[start + i] = softmaxAt(logits.subarray(i * numClasses, (i + 1) * numClasses), classId)
+      scores[start + i] = softmax(logits.subarray(i * numClasses, (i + 1) * numClasses))[classId] as number
     }
   }
   return scores
-}
-
-function softmaxAt(logits: Float32Array, at: number): number {
-  const max = logits.reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY)
-  let total = 0
-  for (const v of logits) total += Math.exp(v - max)
-  return Math.exp((logits[at] as number) - max) / total
 }
 
 /** Σ weight_i · layer_i. */

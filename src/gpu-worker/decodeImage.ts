@@ -1,4 +1,4 @@
-import sharp from 'sharp'
+import sharp, { type Sharp } from 'sharp'
 import type { Manifest } from '../shared/manifest'
 import { type ImageFormat, sniffImageFormat } from './imageFormat'
 import { type Crop, planInput } from './inputGeometry'
@@ -20,7 +20,7 @@ export interface DecodedImage {
 }
 
 /** Transparent pixels become white, as a browser shows them on a page. */
-export const FLATTEN_BACKGROUND = '#ffffff'
+const FLATTEN_BACKGROUND = '#ffffff'
 
 /** `failOn: 'error'` decodes what a browser would show (a slightly damaged JPEG) and refuses real damage. */
 const baseOptions = { failOn: 'error', pages: 1 } as const
@@ -45,16 +45,21 @@ export async function decodeImage(
   const { width, height } = await readDisplaySize(bytes, limits.maxPixels)
   const plan = planInput(width, height, pre)
   const raster = await runSharp(() =>
-    sharp(bytes, { ...baseOptions, limitInputPixels: limits.maxPixels })
-      .autoOrient()
-      .flatten({ background: FLATTEN_BACKGROUND })
-      .toColourspace('srgb')
+    displayedImage(bytes, limits.maxPixels)
       .resize(plan.resized.width, plan.resized.height, { fit: 'fill' })
       .extract(plan.extract)
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true }),
   )
   return { format, width, height, crop: plan.crop, pixels: toChwFloat(raster.data, raster.info.channels) }
+}
+
+/** The image as a viewer shows it: EXIF orientation applied, alpha flattened, 8-bit sRGB (also for overlays). */
+export function displayedImage(bytes: Uint8Array, maxPixels: number): Sharp {
+  return sharp(bytes, { ...baseOptions, limitInputPixels: maxPixels })
+    .autoOrient()
+    .flatten({ background: FLATTEN_BACKGROUND })
+    .toColourspace('srgb')
 }
 
 async function readDisplaySize(bytes: Uint8Array, maxPixels: number) {

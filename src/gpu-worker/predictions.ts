@@ -3,13 +3,18 @@ import type { predictionSchema } from '../shared/contract'
 
 export type Prediction = z.infer<typeof predictionSchema>
 
-/** Softmax over the logits, then the k most probable classes, highest first. */
-export function topPredictions(logits: Float32Array, labels: readonly string[], k: number): Prediction[] {
+/** Class probabilities from logits (shifted by the max, so large logits do not overflow). */
+export function softmax(logits: Float32Array): number[] {
   const max = logits.reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY)
   const exps = Array.from(logits, (v) => Math.exp(v - max))
   const total = exps.reduce((s, v) => s + v, 0)
-  return exps
-    .map((e, classId) => ({ classId, label: labels[classId] ?? String(classId), score: e / total }))
+  return exps.map((e) => e / total)
+}
+
+/** The k most probable classes, highest first. */
+export function topPredictions(logits: Float32Array, labels: readonly string[], k: number): Prediction[] {
+  return softmax(logits)
+    .map((score, classId) => ({ classId, label: labels[classId] ?? String(classId), score }))
     .sort((a, b) => b.score - a.score)
     .slice(0, k)
 }

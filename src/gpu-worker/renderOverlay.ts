@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 import { TURBO } from './colormap'
-import { FLATTEN_BACKGROUND } from './decodeImage'
+import { displayedImage } from './decodeImage'
 import { type SaliencyMap, toGray8 } from './explanationMap'
 import type { Crop } from './inputGeometry'
 
@@ -18,12 +18,7 @@ export async function renderOverlays(
   crop: Crop,
   maxPixels: number,
 ): Promise<Buffer[]> {
-  const photo = await sharp(imageBytes, { failOn: 'error', pages: 1, limitInputPixels: maxPixels })
-    .autoOrient()
-    .flatten({ background: FLATTEN_BACKGROUND })
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true })
+  const photo = await displayedImage(imageBytes, maxPixels).raw().toBuffer({ resolveWithObject: true })
   const raw = { width: photo.info.width, height: photo.info.height, channels: photo.info.channels }
   return Promise.all(
     maps.map(async (map) =>
