@@ -22,7 +22,6 @@ export interface WorkerCall {
 /** A worker's answer below 500, read whole (so `outstanding` covers the transfer). */
 export interface WorkerReply {
   status: number
-  headers: Headers
   body: string
 }
 
@@ -116,7 +115,7 @@ export class WorkerPool {
         }
       }
       worker.failures = 0
-      return { reply: { status: response.status, headers: response.headers, body } }
+      return { reply: { status: response.status, body } }
     } catch (error) {
       this.#markFailed(worker)
       return { failure: error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'unreachable' }

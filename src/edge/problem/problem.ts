@@ -17,7 +17,7 @@ export class ProblemError extends Error {
   }
 }
 
-export const problemType = (code: string) => `https://t-tame.dev/problems/${code}`
+const problemType = (code: string) => `https://t-tame.dev/problems/${code}`
 
 export function problemResponse(c: Context<EdgeContext>, error: ProblemError): Response {
   const body: Problem = {
