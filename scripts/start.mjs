@@ -171,6 +171,9 @@ function stop(code) {
 async function main() {
   process.on('SIGINT', () => stop(0))
   process.on('SIGTERM', () => stop(0))
+  // If whoever started us dies without a signal to us (a killed test runner, a closed terminal), stop too.
+  const parent = process.ppid
+  setInterval(() => process.ppid !== parent && stop(0), 1000).unref()
   const secrets = ensureDevVars()
   const apiKey = devApiKey()
   await registerApiKey(apiKey)

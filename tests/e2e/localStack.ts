@@ -163,10 +163,13 @@ export class LocalStack {
 
   /** Last resort if the test process dies without afterAll. */
   #killNow() {
-    for (const child of [this.#edge?.child, ...this.#workers.map((worker) => worker?.child)]) {
+    const signal = (child: ChildProcess | undefined, name: NodeJS.Signals) => {
       try {
-        if (child?.pid) process.kill(-child.pid, 'SIGKILL')
+        if (child?.pid) process.kill(-child.pid, name)
       } catch {}
     }
+    // SIGTERM for the edge: start.mjs lives on and stops wrangler's process group before it exits.
+    signal(this.#edge?.child, 'SIGTERM')
+    for (const worker of this.#workers) signal(worker?.child, 'SIGKILL')
   }
 }
