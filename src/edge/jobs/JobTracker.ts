@@ -177,6 +177,7 @@ export class JobTracker extends DurableObject<Env> {
     this.sql.exec(`UPDATE job SET status = 'running', updated_at = ? WHERE status = 'queued'`, now)
     return {
       spec: JSON.parse(item.spec) as JobItemSpec,
+      owner: job.owner,
       model: job.model ?? undefined,
       attempt: item.attempts + 1,
     }

@@ -17,7 +17,7 @@ async function runItem(env: Env, message: Message<JobItemMessage>): Promise<void
   const work = await tracker.startItem(index)
   if (!work) return message.ack()
   try {
-    const image = await referencedImage(env, work.spec)
+    const image = await referencedImage(env, work.spec, work.owner)
     const options = explainOptionsSchema.parse({
       model: work.model,
       topK: work.spec.topK,

@@ -22,6 +22,8 @@ export interface JobItemMessage {
 /** What the queue consumer needs to run one item. */
 export interface ItemWork {
   spec: JobItemSpec
+  /** The job's API key id: its items may use only that key's uploads. */
+  owner: string
   model?: string
   attempt: number
 }

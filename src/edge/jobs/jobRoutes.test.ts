@@ -142,18 +142,29 @@ describe('a batch job', { timeout: 30_000 }, () => {
   })
 
   it('fails an item with its reason, and a job whose items all failed is job.failed', async () => {
+    await seedApiKey('other-key')
+    const foreignUpload = await uploadImage(jpeg(unique('foreign')), 'other-key')
     const hook = unique('failed')
     const created = await createJob({
-      items: [{ uploadId: 'upl_NeverUploadedNeverUplo' }, { imageUrl: `${standinUrl()}/images/missing.jpg` }],
+      items: [
+        { uploadId: 'upl_NeverUploadedNeverUplo' },
+        { uploadId: foreignUpload },
+        { imageUrl: `${standinUrl()}/images/missing.jpg` },
+      ],
       webhook: { url: inboxUrl(hook) },
     })
     const job = await waitForJob(created.jobId, isSettled)
-    expect(job).toMatchObject({ status: 'failed', counts: { total: 2, succeeded: 0, failed: 2 } })
+    expect(job).toMatchObject({ status: 'failed', counts: { total: 3, succeeded: 0, failed: 3 } })
     const { items } = await resultsPage(created.jobId)
+    // Another key's upload fails exactly like an unknown one: a job cannot probe upload ids.
     expect(items.map((item) => [item.status, item.error?.code])).toEqual([
+      ['failed', 'upload_not_found'],
       ['failed', 'upload_not_found'],
       ['failed', 'image_url_unreachable'],
     ])
+    expect(items[1]?.error?.detail).toBe(
+      items[0]?.error?.detail?.replace('upl_NeverUploadedNeverUplo', foreignUpload),
+    )
     const [delivery] = await inbox(hook)
     expect(JSON.parse(delivery?.body ?? '{}')).toMatchObject({ type: 'job.failed', status: 'failed' })
   })

@@ -63,7 +63,7 @@ const route = createRoute({
       description: 'The explanation. Headers: `X-Cache: HIT|MISS`, `ETag`.',
       content: { 'application/json': { schema: explainResponseSchema } },
     },
-    ...problemResponses(400, 401, 413, 415, 422, 429, 503, 504),
+    ...problemResponses(400, 401, 404, 413, 415, 422, 429, 503, 504),
   },
 })
 
@@ -75,7 +75,7 @@ async function readExplainRequest(c: Context<EdgeContext>): Promise<ExplainReque
   if (/^application\/json/i.test(type)) {
     // Validated by the route's JSON schema; zod-openapi cannot type it while other media types are plain schemas.
     const { imageUrl, uploadId, ...options } = c.req.valid('json' as never) as JsonBody
-    return { image: await referencedImage(c.env, { imageUrl, uploadId }), options }
+    return { image: await referencedImage(c.env, { imageUrl, uploadId }, c.get('apiKeyId')), options }
   }
   if (/^multipart\/form-data/i.test(type)) {
     const form = await c.req.formData().catch(() => {

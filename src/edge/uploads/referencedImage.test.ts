@@ -1,10 +1,22 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { env } from 'cloudflare:workers'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { uploadImage } from '../jobs/test/jobClient'
 import { explain, jpeg, seedApiKey } from '../test/fixtures'
 
-beforeAll(() => seedApiKey())
+beforeAll(() => Promise.all([seedApiKey(), seedApiKey('other-key')]))
+afterEach(() => vi.useRealTimers())
 
-const explainJson = (body: unknown) => explain(JSON.stringify(body), { type: 'application/json' })
+const explainJson = (body: unknown, key?: string) =>
+  explain(JSON.stringify(body), { type: 'application/json', key })
+
+/** The answer without what differs per request, to compare two 404s. */
+async function problemOf(response: Response) {
+  expect(response.status).toBe(404)
+  expect(response.headers.get('Content-Type')).toBe('application/problem+json')
+  const { requestId, instance, ...problem } = (await response.json()) as Record<string, string>
+  expect(requestId).toBeTruthy()
+  return problem
+}
 
 describe('POST /v1/explain with an uploadId', () => {
   it('explains the uploaded bytes, sharing the cache entry of the same bytes sent raw', async () => {
@@ -20,8 +32,29 @@ describe('POST /v1/explain with an uploadId', () => {
 
   it('answers 404 for an upload that never received its bytes', async () => {
     const response = await explainJson({ uploadId: 'upl_NeverUploadedNeverUplo' })
-    expect(response.status).toBe(404)
-    expect(((await response.json()) as { code: string }).code).toBe('upload_not_found')
+    expect((await problemOf(response)).code).toBe('upload_not_found')
+  })
+
+  it("answers another API key's upload exactly like an unknown one (404), so ids cannot be probed", async () => {
+    const uploadId = await uploadImage(jpeg(`owned-${crypto.randomUUID()}`))
+    const unknownId = `upl_${'A'.repeat(22)}`
+    const foreign = await problemOf(await explainJson({ uploadId, topK: 1 }, 'other-key'))
+    const unknown = await problemOf(await explainJson({ uploadId: unknownId, topK: 1 }, 'other-key'))
+    expect(foreign).toEqual({ ...unknown, detail: unknown.detail?.replace(unknownId, uploadId) })
+    expect((await explainJson({ uploadId, topK: 1 })).status).toBe(200)
+  })
+
+  it('answers 404 for an upload past UPLOAD_RETENTION_SECONDS', async () => {
+    // A key of its own: the clock jump would also drain the rate limit of the key the other tests use.
+    await seedApiKey('aging-key')
+    const uploadId = await uploadImage(jpeg(`aging-${crypto.randomUUID()}`), 'aging-key')
+    const retentionMs = Number(env.UPLOAD_RETENTION_SECONDS) * 1000
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + retentionMs - 60_000)
+    expect((await explainJson({ uploadId, topK: 1 }, 'aging-key')).status).toBe(200)
+    vi.setSystemTime(Date.now() + 60_000)
+    const expired = await explainJson({ uploadId, topK: 1 }, 'aging-key')
+    expect((await problemOf(expired)).code).toBe('upload_not_found')
   })
 
   it.each([

@@ -5,7 +5,7 @@ import type { UploadGrant } from './uploadSigner'
 /** Signed PUTs live outside /v1: the signature, not an API key, authorises them. */
 export const SIGNED_UPLOAD_PATH = '/uploads'
 
-/** 128 random bits: the id is a capability (whoever holds it can explain the image). */
+/** 128 random bits: ids cannot be guessed, and only the granting API key may use one. */
 export function newUploadId(): string {
   return `upl_${toBase64Url(randomBytes(16))}`
 }
@@ -16,6 +16,7 @@ function isUploadId(value: string): boolean {
 
 export function buildUploadUrl(origin: string, grant: UploadGrant, signature: string): string {
   const query = new URLSearchParams({
+    owner: grant.owner,
     expires: String(grant.expiresAt),
     contentType: grant.contentType,
     maxLength: String(grant.maxLength),
@@ -27,11 +28,11 @@ export function buildUploadUrl(origin: string, grant: UploadGrant, signature: st
 /** The grant a URL claims, or null when a part is missing or malformed (treated as tampered). */
 export function parseUploadUrl(url: URL): { grant: UploadGrant; signature: string } | null {
   const uploadId = url.pathname.slice(SIGNED_UPLOAD_PATH.length + 1)
-  const { expires, contentType, maxLength, signature } = Object.fromEntries(url.searchParams)
-  if (!isUploadId(uploadId) || !contentType || !signature) return null
+  const { owner, expires, contentType, maxLength, signature } = Object.fromEntries(url.searchParams)
+  if (!isUploadId(uploadId) || !owner || !contentType || !signature) return null
   if (!/^\d{1,12}$/.test(expires ?? '') || !/^\d{1,12}$/.test(maxLength ?? '')) return null
   return {
-    grant: { uploadId, expiresAt: Number(expires), contentType, maxLength: Number(maxLength) },
+    grant: { uploadId, owner, expiresAt: Number(expires), contentType, maxLength: Number(maxLength) },
     signature,
   }
 }

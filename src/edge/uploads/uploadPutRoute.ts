@@ -58,7 +58,7 @@ export const uploadPutRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: valid
     if (Number(length) > grant.maxLength) throw payloadTooLarge(grant.maxLength)
     if (await uploadExists(c.env.BLOBS, grant.uploadId)) throw alreadyUsed()
     const body = c.req.raw.body ?? new Blob([]).stream()
-    const outcome = await storeUpload(c.env.BLOBS, grant.uploadId, body, Number(length), grant.contentType)
+    const outcome = await storeUpload(c.env.BLOBS, grant, body, Number(length))
     if (outcome === 'taken') throw alreadyUsed()
     if (outcome === 'incomplete') {
       throw new ProblemError(

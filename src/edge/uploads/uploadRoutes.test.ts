@@ -1,10 +1,10 @@
 import { SELF } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { sha256Hex } from '../crypto'
 import { API_KEY, jpeg, seedApiKey } from '../test/fixtures'
 import { buildUploadUrl, newUploadId } from './signedUploadUrl'
 import { signUpload } from './uploadSigner'
-import { loadUpload } from './uploadStore'
 
 beforeAll(() => seedApiKey())
 
@@ -24,6 +24,9 @@ async function grantFor(bytes: Uint8Array, contentType = 'image/jpeg') {
 
 const put = (url: string, body: BodyInit, contentType = 'image/jpeg') =>
   SELF.fetch(url, { method: 'PUT', body, headers: { 'Content-Type': contentType } })
+
+const storedBytes = async (uploadId: string) =>
+  new Uint8Array((await (await env.BLOBS.get(`uploads/${uploadId}`))?.arrayBuffer()) ?? new ArrayBuffer(0))
 
 async function problemOf(response: Response) {
   expect(response.headers.get('Content-Type')).toBe('application/problem+json')
@@ -59,18 +62,19 @@ describe('POST /v1/uploads', () => {
 const flipFirst = (text: string) => (text[0] === 'A' ? 'B' : 'A') + text.slice(1)
 
 describe('PUT to a signed upload URL', () => {
-  it('stores the bytes once (204), then refuses the same URL (409)', async () => {
+  it('stores the bytes once with the granting key id (204), then refuses the same URL (409)', async () => {
     const bytes = jpeg('stored-once')
     const { uploadId, uploadUrl } = await grantFor(bytes)
     expect((await put(uploadUrl, bytes)).status).toBe(204)
-    const stored = await loadUpload(env.BLOBS, uploadId)
-    expect(stored.contentType).toBe('image/jpeg')
-    expect([...stored.bytes]).toEqual([...bytes])
+    const stored = await env.BLOBS.head(`uploads/${uploadId}`)
+    expect(stored?.httpMetadata?.contentType).toBe('image/jpeg')
+    expect(stored?.customMetadata).toEqual({ owner: await sha256Hex(API_KEY) })
+    expect([...(await storedBytes(uploadId))]).toEqual([...bytes])
 
     const again = await put(uploadUrl, jpeg('second-copy'))
     expect(again.status).toBe(409)
     expect((await problemOf(again)).code).toBe('upload_url_used')
-    expect([...(await loadUpload(env.BLOBS, uploadId)).bytes]).toEqual([...bytes])
+    expect([...(await storedBytes(uploadId))]).toEqual([...bytes])
   })
 
   it('lets only one of two concurrent PUTs store the image', async () => {
@@ -94,6 +98,7 @@ describe('PUT to a signed upload URL', () => {
       (url: URL) => url.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 3600)),
     ],
     ['upload id', (url: URL) => (url.pathname = `/uploads/${newUploadId()}`)],
+    ['owner', (url: URL) => url.searchParams.set('owner', 'f'.repeat(64))],
     ['missing signature', (url: URL) => url.searchParams.delete('signature')],
   ])('refuses a URL with a tampered %s (403) and stores nothing', async (_part, tamper) => {
     const bytes = jpeg('tampered')
@@ -111,6 +116,7 @@ describe('PUT to a signed upload URL', () => {
   it('refuses an expired URL (403)', async () => {
     const grant = {
       uploadId: newUploadId(),
+      owner: await sha256Hex(API_KEY),
       expiresAt: Math.floor(Date.now() / 1000) - 1,
       contentType: 'image/jpeg',
       maxLength: 100,
@@ -144,5 +150,22 @@ describe('PUT to a signed upload URL', () => {
     void writer.write(jpeg('chunked')).then(() => writer.close())
     const response = await put(uploadUrl, readable)
     expect(response.status).toBe(411)
+  })
+
+  it.each([
+    ['shorter', (bytes: Uint8Array) => bytes.slice(0, -4)],
+    ['longer', (bytes: Uint8Array) => new Uint8Array([...bytes, 1, 2, 3, 4])],
+  ])('refuses a body %s than its Content-Length (400) and stores nothing', async (_case, resize) => {
+    const bytes = jpeg('declared-length')
+    const { uploadId, uploadUrl } = await grantFor(bytes)
+    const body = resize(bytes)
+    const response = await SELF.fetch(uploadUrl, {
+      method: 'PUT',
+      body: new Blob([body]).stream(),
+      headers: { 'Content-Type': 'image/jpeg', 'Content-Length': String(bytes.byteLength) },
+    })
+    expect(response.status).toBe(400)
+    expect((await problemOf(response)).code).toBe('upload_incomplete')
+    expect(await env.BLOBS.head(`uploads/${uploadId}`)).toBeNull()
   })
 })

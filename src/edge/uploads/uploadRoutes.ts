@@ -48,6 +48,7 @@ export const uploadRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validati
     if (contentLength > maxBytes) throw payloadTooLarge(maxBytes)
     const grant = {
       uploadId: newUploadId(),
+      owner: c.get('apiKeyId'),
       expiresAt: Math.floor(Date.now() / 1000) + Number(c.env.UPLOAD_URL_TTL_SECONDS),
       contentType: type,
       maxLength: contentLength,

@@ -3,6 +3,7 @@ import { signUpload, type UploadGrant, verifyUpload } from './uploadSigner'
 
 const grant: UploadGrant = {
   uploadId: 'upl_AAAAAAAAAAAAAAAAAAAAAA',
+  owner: 'a'.repeat(64),
   expiresAt: 1_900_000_000,
   contentType: 'image/png',
   maxLength: 1000,
@@ -17,6 +18,7 @@ describe('uploadSigner', () => {
 
   it.each([
     ['uploadId', { uploadId: 'upl_BBBBBBBBBBBBBBBBBBBBBB' }],
+    ['owner', { owner: 'b'.repeat(64) }],
     ['expiry', { expiresAt: grant.expiresAt + 1 }],
     ['content type', { contentType: 'image/jpeg' }],
     ['maximum length', { maxLength: 1001 }],

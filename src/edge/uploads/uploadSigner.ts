@@ -3,6 +3,8 @@ import { fromBase64, toBase64Url } from '../base64'
 /** What a signed upload URL allows: one PUT of one content type, up to maxLength bytes, until expiresAt. */
 export interface UploadGrant {
   uploadId: string
+  /** The granting API key's id (its SHA-256, never the key): in the URL so the keyless PUT can record it. */
+  owner: string
   /** Unix seconds. */
   expiresAt: number
   contentType: string
@@ -14,7 +16,7 @@ const encoder = new TextEncoder()
 // Every field the PUT is checked against is signed, so none can be changed without breaking the signature.
 function canonical(grant: UploadGrant): Uint8Array {
   return encoder.encode(
-    ['PUT', grant.uploadId, grant.expiresAt, grant.contentType, grant.maxLength].join('\n'),
+    ['PUT', grant.uploadId, grant.owner, grant.expiresAt, grant.contentType, grant.maxLength].join('\n'),
   )
 }
 

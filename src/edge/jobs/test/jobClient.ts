@@ -8,11 +8,12 @@ type CreateJobRequest = z.input<typeof createJobRequestSchema>
 
 const auth = (key = API_KEY) => ({ Authorization: `Bearer ${key}` })
 
-/** Uploads bytes the way a mobile app does: grant, then PUT to the signed URL. Answers the uploadId. */
-export async function uploadImage(bytes: Uint8Array, contentType = 'image/jpeg'): Promise<string> {
+/** Uploads bytes the way a mobile app does: grant (for `key`), then PUT to the signed URL. Answers the uploadId. */
+export async function uploadImage(bytes: Uint8Array, key?: string): Promise<string> {
+  const contentType = 'image/jpeg'
   const granted = await SELF.fetch('https://edge.test/v1/uploads', {
     method: 'POST',
-    headers: { ...auth(), 'Content-Type': 'application/json' },
+    headers: { ...auth(key), 'Content-Type': 'application/json' },
     body: JSON.stringify({ contentType, contentLength: bytes.byteLength }),
   })
   const { uploadId, uploadUrl } = (await granted.json()) as { uploadId: string; uploadUrl: string }
