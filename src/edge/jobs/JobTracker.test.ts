@@ -1,12 +1,16 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { jpeg, seedApiKey } from '../test/fixtures'
+import { sha256Hex } from '../crypto'
+import { API_KEY, jpeg, seedApiKey } from '../test/fixtures'
 import { uploadImage } from './test/jobClient'
 
-beforeAll(() => seedApiKey())
-
-const OWNER = 'owner-key-id'
+// The jobs' items use uploads of the test key, which only that key's jobs may read.
+let OWNER = ''
+beforeAll(async () => {
+  await seedApiKey()
+  OWNER = await sha256Hex(API_KEY)
+})
 
 async function waitForStatus(stub: DurableObjectStub<import('./JobTracker').JobTracker>, status: string) {
   const deadline = Date.now() + 10_000
@@ -84,6 +88,29 @@ describe('JobTracker', { timeout: 30_000 }, () => {
     await runDurableObjectAlarm(stub)
     expect((await item1()).redispatches).toBe(1)
     expect((await waitForStatus(stub, 'completed')).counts).toMatchObject({ total: 2, succeeded: 2 })
+  })
+
+  it('fails an item as item_lost once its re-sends run out', async () => {
+    const uploadId = await uploadImage(jpeg(`lost-${crypto.randomUUID()}`))
+    const stub = env.JOBS.get(env.JOBS.newUniqueId())
+    await stub.create({
+      owner: OWNER,
+      fingerprint: 'f',
+      items: [{ uploadId, topK: 1 }],
+      resultsUrl: 'https://edge.test/v1/jobs/x/results',
+    })
+    await stub.startItem(0) // held, so the queue's own delivery leaves it alone
+    await runInDurableObject(stub, (_tracker, state) => {
+      // Sent 1 + 3 times, its lease run out, no progress since: every message was lost.
+      state.storage.sql.exec('UPDATE items SET due_at = 0, updated_at = 0, redispatches = 3')
+    })
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect((await stub.results(OWNER, -1, 1))?.[0]).toEqual({
+      index: 0,
+      status: 'failed',
+      error: { code: 'item_lost', detail: 'not processed after 4 dispatches' },
+    })
+    expect((await stub.status(OWNER))?.status).toBe('failed')
   })
 
   it('keeps its state across a restart of the object', async () => {

@@ -5,6 +5,7 @@ import { deliverWebhook } from '../webhooks/webhookDelivery'
 import { newWebhookSecret } from '../webhooks/webhookSigner'
 import { dispatchItems } from './itemDispatch'
 import type { ItemError, ItemResult, ItemStatus, ItemWork, JobItemSpec, JobStatus } from './jobModel'
+import { deleteResults } from './jobResultStore'
 import { type DeliveryRow, JOB_TABLES, type JobRow } from './jobTables'
 import { toJobView } from './jobView'
 import type { CreateJobRequest, JobView, WebhookEvent } from './schemas'
@@ -40,6 +41,7 @@ const isTerminalJob = (status: JobStatus) => status !== 'queued' && status !== '
  * One batch job: its items, their results and its webhook deliveries, in the object's SQLite storage.
  * It is the source of truth: queue messages only point at items, and a watchdog alarm re-sends any item
  * whose message was lost (a local queue does not survive an edge restart), so no item is dropped.
+ * JOB_RETENTION_SECONDS after the job ended, the same alarm deletes it.
  */
 export class JobTracker extends DurableObject<Env> {
   private readonly sql: SqlStorage
@@ -56,6 +58,10 @@ export class JobTracker extends DurableObject<Env> {
 
   private get leaseMs(): number {
     return Number(this.env.JOB_ITEM_LEASE_SECONDS) * 1000
+  }
+
+  private get retentionMs(): number {
+    return Number(this.env.JOB_RETENTION_SECONDS) * 1000
   }
 
   private job(): JobRow | undefined {
@@ -221,6 +227,8 @@ export class JobTracker extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now()
+    const wake = this.nextWake()
+    if (wake?.expiry && wake.at <= now) return this.expire()
     await this.redispatchOverdue(now)
     await this.deliverIfDue(now)
     await this.scheduleAlarm()
@@ -280,13 +288,16 @@ export class JobTracker extends DurableObject<Env> {
   }
 
   private async finish(status: JobStatus, now: number): Promise<void> {
+    // The webhook announces what api.md lists, job.completed and job.failed; whoever cancelled already knows.
+    const webhookState = status === 'cancelled' ? 'cancelled' : 'pending'
     this.sql.exec(
       `UPDATE job SET status = ?, finished_at = ?, updated_at = ?,
-         webhook_state = CASE WHEN webhook_url IS NULL THEN NULL ELSE 'pending' END,
+         webhook_state = CASE WHEN webhook_url IS NULL THEN NULL ELSE ? END,
          webhook_next_at = CASE WHEN webhook_url IS NULL THEN NULL ELSE ? END`,
       status,
       now,
       now,
+      webhookState,
       now,
     )
     await this.scheduleAlarm()
@@ -299,7 +310,7 @@ export class JobTracker extends DurableObject<Env> {
     const attempt = this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM deliveries').one().n + 1
     const view = this.view(job)
     const event: WebhookEvent = {
-      type: `job.${view.status as 'completed' | 'failed' | 'cancelled'}`,
+      type: `job.${view.status as 'completed' | 'failed'}`,
       jobId: this.jobId,
       status: view.status,
       counts: view.counts,
@@ -332,8 +343,11 @@ export class JobTracker extends DurableObject<Env> {
     )
   }
 
-  /** One alarm serves both clocks: the earliest item lease and the next webhook attempt. */
-  private async scheduleAlarm(): Promise<void> {
+  /**
+   * The one alarm's next time: the earliest item lease or webhook attempt; once neither is left, the end of the
+   * job's retention (`expiry`). Null when there is nothing to wait for.
+   */
+  private nextWake(): { at: number; expiry: boolean } | null {
     const job = this.job()
     const lease = this.sql
       .exec<{ due: number | null }>(
@@ -341,9 +355,32 @@ export class JobTracker extends DurableObject<Env> {
       )
       .one().due
     const hook = job?.webhook_state === 'pending' ? job.webhook_next_at : null
-    const next = [lease, hook].filter((time): time is number => time !== null)
-    if (next.length === 0) await this.ctx.storage.deleteAlarm()
-    else await this.ctx.storage.setAlarm(Math.min(...next))
+    const work = [lease, hook].filter((time): time is number => time !== null)
+    if (work.length > 0) return { at: Math.min(...work), expiry: false }
+    return job?.finished_at ? { at: job.finished_at + this.retentionMs, expiry: true } : null
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const wake = this.nextWake()
+    if (wake) await this.ctx.storage.setAlarm(wake.at)
+    else await this.ctx.storage.deleteAlarm()
+  }
+
+  /** Retention is over: the job's R2 results, its rows and its alarm go; its id answers 404 from then on. */
+  private async expire(): Promise<void> {
+    const blobKeys = this.sql
+      .exec<{ key: string }>(
+        `SELECT json_extract(result, '$.blobKey') AS key FROM items
+         WHERE json_extract(result, '$.blobKey') IS NOT NULL`,
+      )
+      .toArray()
+      .map((row) => row.key)
+    // R2 first: should it fail, the alarm is retried with the keys still at hand.
+    await deleteResults(this.env.BLOBS, blobKeys)
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    // This instance may still be asked about the job; with empty tables it answers that there is none.
+    this.sql.exec(JOB_TABLES)
   }
 
   private viewOf(): JobView {

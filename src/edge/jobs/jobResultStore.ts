@@ -26,3 +26,13 @@ export async function readResult(bucket: R2Bucket, stored: ItemResult): Promise<
   if (!object) throw new Error(`job result ${stored.blobKey} is missing from R2`)
   return object.json<ExplainResponse>()
 }
+
+// R2 deletes at most 1000 keys per call.
+const DELETE_BATCH = 1000
+
+/** Deletes a job's results from R2 (the keys its items recorded), when its retention is over. */
+export async function deleteResults(bucket: R2Bucket, keys: string[]): Promise<void> {
+  for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+    await bucket.delete(keys.slice(start, start + DELETE_BATCH))
+  }
+}

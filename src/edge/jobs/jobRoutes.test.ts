@@ -1,10 +1,11 @@
-import { runDurableObjectAlarm } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { Webhook } from 'standardwebhooks'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { explain, jpeg, seedApiKey, standin, standinUrl } from '../test/fixtures'
+import { API_KEY, explain, jpeg, seedApiKey, standin, standinUrl } from '../test/fixtures'
 import { inbox, inboxUrl } from '../webhooks/test/inbox'
-import type { WebhookEvent } from './schemas'
+import { storeResult } from './jobResultStore'
+import type { JobView, WebhookEvent } from './schemas'
 import {
   cancelJob,
   createJob,
@@ -20,6 +21,10 @@ import {
 beforeAll(() => seedApiKey())
 
 const tracker = (jobId: string) => env.JOBS.get(env.JOBS.idFromString(jobId))
+const alarmOf = (jobId: string) => runInDurableObject(tracker(jobId), (_, state) => state.storage.getAlarm())
+const retentionMs = Number(env.JOB_RETENTION_SECONDS) * 1000
+/** When a job that has nothing left to do is deleted. */
+const expiryOf = (job: JobView) => Date.parse(job.finishedAt ?? '') + retentionMs
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`
 
 // These wait on the real queue, alarms and receiver: generous timeouts for a loaded machine.
@@ -108,7 +113,7 @@ describe('a batch job', { timeout: 30_000 }, () => {
     expect(received.map((r) => r.answered)).toEqual([500, 500, 200])
     expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(1)
     for (const r of received) new Webhook(created.webhookSecret as string).verify(r.body, r.headers)
-    expect(await runDurableObjectAlarm(tracker(created.jobId))).toBe(false)
+    expect(await alarmOf(created.jobId)).toBe(expiryOf(job)) // no further attempt is scheduled
   })
 
   it('retries a delivery the receiver never answers (timeout)', async () => {
@@ -137,7 +142,7 @@ describe('a batch job', { timeout: 30_000 }, () => {
     expect(job.webhook?.nextAttemptAt).toBeUndefined()
     expect(job.webhook?.deliveries).toHaveLength(8)
     expect(job.webhook?.deliveries.every((d) => d.status === 'failed' && d.responseStatus === 503)).toBe(true)
-    expect(await runDurableObjectAlarm(tracker(created.jobId))).toBe(false)
+    expect(await alarmOf(created.jobId)).toBe(expiryOf(job)) // no further attempt is scheduled
     expect(await inbox(hook)).toHaveLength(8)
   })
 
@@ -191,9 +196,13 @@ describe('a batch job', { timeout: 30_000 }, () => {
     expect(unkeyed.jobId).not.toBe(a?.jobId)
   })
 
-  it('cancels what has not run, and nothing cancelled runs later', async () => {
+  it('cancels what has not run, nothing cancelled runs later, and sends no webhook event', async () => {
     const uploadId = await uploadImage(jpeg(unique('cancel')))
-    const created = await createJob({ items: Array.from({ length: 30 }, () => ({ uploadId })) })
+    const hook = unique('cancel')
+    const created = await createJob({
+      items: Array.from({ length: 30 }, () => ({ uploadId })),
+      webhook: { url: inboxUrl(hook) },
+    })
     const cancelled = await cancelJob(created.jobId)
     expect(cancelled.status).toBe('cancelled')
     expect(cancelled.counts.cancelled).toBeGreaterThan(0)
@@ -207,7 +216,51 @@ describe('a batch job', { timeout: 30_000 }, () => {
       later.items.filter((item) => cancelledAt.includes(item.index)).every((i) => i.status === 'cancelled'),
     ).toBe(true)
     expect(later.items.some((item) => item.status === 'queued')).toBe(false)
-    expect((await jobView(created.jobId)).status).toBe('cancelled')
+    expect(await jobView(created.jobId)).toMatchObject({
+      status: 'cancelled',
+      webhook: { state: 'cancelled', deliveries: [] },
+    })
+    // api.md's events are job.completed and job.failed; the canceller has its answer from DELETE.
+    expect(await inbox(hook)).toEqual([])
+  })
+
+  it('is deleted with its R2 results JOB_RETENTION_SECONDS after it ended, then answers 404', async () => {
+    const created = await createJob({ items: [{ uploadId: await uploadImage(jpeg(unique('retained'))) }] })
+    const job = await waitForJob(created.jobId, isSettled)
+    expect(await alarmOf(created.jobId)).toBe(expiryOf(job))
+    // Results over 16 KiB live in R2: make this one such a result.
+    const [item] = (await resultsPage(created.jobId)).items
+    if (!item?.result) throw new Error('the item has no result')
+    const large = {
+      ...item.result,
+      explanations: item.result.explanations.map((map) => ({ ...map, map: 'A'.repeat(20_000) })),
+    }
+    const stored = await storeResult(env.BLOBS, created.jobId, 0, large)
+    if (!('blobKey' in stored)) throw new Error('the large result stayed inline')
+    await runInDurableObject(tracker(created.jobId), (_, state) => {
+      state.storage.sql.exec('UPDATE items SET result = ?', JSON.stringify(stored))
+    })
+
+    await runDurableObjectAlarm(tracker(created.jobId)) // early: the job stays
+    expect((await getJob(created.jobId)).status).toBe(200)
+    expect(await alarmOf(created.jobId)).toBe(expiryOf(job))
+
+    await runInDurableObject(tracker(created.jobId), (_, state) => {
+      state.storage.sql.exec('UPDATE job SET finished_at = ?', Date.now() - retentionMs)
+    })
+    expect(await runDurableObjectAlarm(tracker(created.jobId))).toBe(true)
+    expect((await getJob(created.jobId)).status).toBe(404)
+    const results = await SELF.fetch(`${created.statusUrl}/results`, {
+      headers: { Authorization: `Bearer ${API_KEY}` },
+    })
+    expect(results.status).toBe(404)
+    expect(await env.BLOBS.head(stored.blobKey)).toBeNull()
+    const left = await runInDurableObject(tracker(created.jobId), async (_, state) => ({
+      alarm: await state.storage.getAlarm(),
+      jobs: state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM job').one().n,
+      items: state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM items').one().n,
+    }))
+    expect(left).toEqual({ alarm: null, jobs: 0, items: 0 })
   })
 
   it('retries an item while no worker answers, then fails it with the last reason', async () => {

@@ -59,6 +59,7 @@ const getJob = createRoute({
   path: '/v1/jobs/{id}',
   security: [{ apiKey: [] }],
   summary: 'Job status, counts and webhook deliveries',
+  description: 'A job is kept for JOB_RETENTION_SECONDS (7 days) after it ends, then answers 404.',
   request: { params: jobParams },
   responses: { 200: json('Job', jobViewSchema), ...problemResponses(401, 404, 429) },
 })
@@ -174,7 +175,7 @@ export const jobRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationH
 jobRoutes.openAPIRegistry.registerWebhook({
   method: 'post',
   path: 'job.finished',
-  summary: 'A job completed, failed or was cancelled (Standard Webhooks signed)',
+  summary: 'A job completed or failed (Standard Webhooks signed); a cancelled job sends no event',
   request: {
     headers: z.object({
       'webhook-id': z.string().openapi({ description: 'Same on every retry: dedupe on it.' }),

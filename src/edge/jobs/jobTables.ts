@@ -22,7 +22,7 @@ export type JobRow = {
   results_url: string
   webhook_url: string | null
   webhook_secret: string | null
-  webhook_state: 'waiting' | 'pending' | 'delivered' | 'failed' | null
+  webhook_state: 'waiting' | 'pending' | 'delivered' | 'failed' | 'cancelled' | null
   webhook_next_at: number | null
   created_at: number
   updated_at: number

@@ -84,9 +84,10 @@ export const jobViewSchema = z
     webhook: z
       .object({
         url: z.url(),
-        state: z.enum(['waiting', 'pending', 'delivered', 'failed']).openapi({
+        state: z.enum(['waiting', 'pending', 'delivered', 'failed', 'cancelled']).openapi({
           description:
-            'waiting: the job runs; pending: being delivered or retried; then delivered or failed.',
+            'waiting: the job runs; pending: being delivered or retried; then delivered or failed. ' +
+            'cancelled: the job was cancelled, which sends no event.',
         }),
         nextAttemptAt: z.iso.datetime().optional(),
         deliveries: z.array(deliveryAttemptSchema),
@@ -117,7 +118,7 @@ export type JobResults = z.infer<typeof jobResultsSchema>
 
 export const webhookEventSchema = z
   .object({
-    type: z.enum(['job.completed', 'job.failed', 'job.cancelled']),
+    type: z.enum(['job.completed', 'job.failed']),
     jobId: z.string(),
     status: jobStatusSchema,
     counts: jobViewSchema.shape.counts,
