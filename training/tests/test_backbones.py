@@ -34,7 +34,7 @@ def test_features_shapes_and_one_training_step_lowers_the_loss(name):
     assert logits.shape == (4, num_classes)
 
     model.train()
-    opt = torch.optim.SGD(model.attention.parameters(), lr=1e-3, momentum=0.0)
+    opt = torch.optim.SGD(model.attention.parameters(), lr=0.01, momentum=0.0)
     before = attention_step_loss(model, images)["loss"]
     opt.zero_grad()
     before.backward()

@@ -1,6 +1,7 @@
 """The T-TAME attention mechanism (paper III-B, III-C): feature branches + fusion, for any backbone family."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -15,7 +16,7 @@ def adapt_features(features: Sequence[torch.Tensor], family: str) -> list[torch.
     maps = []
     for tokens in features:
         patches = tokens[:, 1:, :]
-        side = int(round(patches.shape[1] ** 0.5))
+        side = math.isqrt(int(patches.shape[1]))  # the token grid is fixed by the input size
         maps.append(patches.transpose(1, 2).reshape(patches.shape[0], patches.shape[2], side, side))
     return maps
 

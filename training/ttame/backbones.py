@@ -54,17 +54,32 @@ class CifarResNet(nn.Module):
         return self.fc(torch.flatten(self.pool(x), 1)) * 0.125  # logit scale of the DAWNBench ResNet-9
 
 
+class SelfAttention(nn.Module):
+    """Multi-head self-attention written out (nn.MultiheadAttention's fused fast path cannot be exported to ONNX)."""
+
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, n, d = x.shape
+        q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        weights = (q @ k.transpose(-2, -1) * (d // self.heads) ** -0.5).softmax(-1)
+        return self.proj((weights @ v).transpose(1, 2).reshape(b, n, d))
+
+
 class EncoderBlock(nn.Module):
     def __init__(self, dim: int, heads: int, mlp_ratio: float):
         super().__init__()
         self.ln1 = nn.LayerNorm(dim)
-        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.attn = SelfAttention(dim, heads)
         self.ln2 = nn.LayerNorm(dim)
         self.mlp = nn.Sequential(nn.Linear(dim, int(dim * mlp_ratio)), nn.GELU(), nn.Linear(int(dim * mlp_ratio), dim))
 
     def forward(self, x):
-        h = self.ln1(x)
-        x = x + self.attn(h, h, h, need_weights=False)[0]
+        x = x + self.attn(self.ln1(x))
         return x + self.mlp(self.ln2(x))
 
 
@@ -77,7 +92,9 @@ class CifarViT(nn.Module):
     def __init__(self, dim: int = 128, depth: int = 6, heads: int = 4, mlp_ratio: float = 2.0, num_classes: int = 10):
         super().__init__()
         def conv(cin, cout, stride):
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.GELU())
+            # ReLU, not GELU: torch 1.13's GELU backward is wrong on the strided gradients the token reshape
+            # sends back through the stem (found by tests/test_backbones.py; fixed in later torch releases).
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
         self.patch_embed = nn.Sequential(conv(3, 32, 1), conv(32, 64, 2), conv(64, dim, 2))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos_embed = nn.Parameter(torch.randn(1, 65, dim) * 0.02)
