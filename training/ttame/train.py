@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from .backbones import BACKBONES, build_classifier
-from .data import ImageSet, augment, batches, load_split, to_float
+from .data import ImageSet, augment, batches, load_split
 from .loss import LossWeights, mask_images, select_maps, ttame_loss
 from .model import ExplainedClassifier, Standardize
 
@@ -45,6 +45,35 @@ def one_cycle(opt, lr: float, steps: int, **kwargs):
     return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=pct_start, **kwargs)
 
 
+def fit(step_loss, data: ImageSet, *, optimizer, epochs: int, batch_size: int, seed: int, log_file: Path,
+        after_epoch) -> list[dict]:
+    """The one training loop: augmented shuffled batches -> `step_loss(images, labels)` (a dict of terms with
+    "loss") -> optimiser + OneCycle step, progress lines, and `after_epoch(epoch)` (extra fields; checkpointing)."""
+    steps = epochs * math.ceil(len(data) / batch_size)
+    schedule = one_cycle(optimizer, optimizer.param_groups[0]["lr"], steps, anneal_strategy="linear")
+    generator = torch.Generator().manual_seed(seed)
+    history = []
+    for epoch in range(1, epochs + 1):
+        start, seen, sums = time.time(), 0, {}
+        for images, labels in batches(data, batch_size, shuffle=True, generator=generator):
+            terms = step_loss(augment(images, generator), labels)
+            optimizer.zero_grad(set_to_none=True)
+            terms["loss"].backward()
+            optimizer.step()
+            schedule.step()
+            seen += len(labels)
+            for name, value in terms.items():
+                sums[name] = sums.get(name, 0.0) + value.item() * len(labels)
+            if seen % (batch_size * 20) == 0:
+                log({"epoch": epoch, "seen": seen, **{k: round(v / seen, 4) for k, v in sums.items()},
+                     "img_per_s": round(seen / (time.time() - start), 1)}, None)
+        event = {"epoch": epoch, **{k: round(v / seen, 4) for k, v in sums.items()}, **after_epoch(epoch),
+                 "seconds": round(time.time() - start, 1)}
+        history.append(event)
+        log(event, log_file)
+    return history
+
+
 def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr: float, weight_decay: float,
                    optimizer: str, label_smoothing: float, seed: int, limit: int | None = None) -> dict:
     """Supervised training on the CIFAR-10 train split (validation slice held out); saves out/backbone.pt."""
@@ -55,35 +84,20 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
         train, val = train.subset(torch.arange(limit)), val.subset(torch.arange(min(limit, len(val))))
     model = build_classifier(backbone, 10)
     standardize = Standardize(spec.mean, spec.std)
-    opt = _optimizer(model.parameters(), optimizer, lr, weight_decay)
-    steps = epochs * math.ceil(len(train) / batch_size)
-    schedule = one_cycle(opt, lr, steps, anneal_strategy="linear")
     out.mkdir(parents=True, exist_ok=True)
-    log_file = out / "backbone-log.jsonl"
-    generator = torch.Generator().manual_seed(seed)
-    history = []
-    for epoch in range(1, epochs + 1):
+
+    def step_loss(images, labels):
         model.train()
-        start, seen, loss_sum = time.time(), 0, 0.0
-        for images, labels in batches(train, batch_size, shuffle=True, generator=generator):
-            loss = F.cross_entropy(model(standardize(augment(images, generator))), labels,
-                                   label_smoothing=label_smoothing)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            schedule.step()
-            seen += len(labels)
-            loss_sum += loss.item() * len(labels)
-            if seen % (batch_size * 20) == 0:
-                log({"epoch": epoch, "seen": seen, "loss": round(loss_sum / seen, 4),
-                     "img_per_s": round(seen / (time.time() - start), 1)}, None)
+        return {"loss": F.cross_entropy(model(standardize(images)), labels, label_smoothing=label_smoothing)}
+
+    def after_epoch(epoch):
         model.eval()
-        val_acc = accuracy(lambda x: model(standardize(x)), val)
-        event = {"epoch": epoch, "train_loss": round(loss_sum / seen, 4), "val_top1": round(val_acc, 4),
-                 "seconds": round(time.time() - start, 1)}
-        history.append(event)
-        log(event, log_file)
         torch.save({"model": model.state_dict(), "backbone": backbone, "epoch": epoch}, out / "backbone.pt")
+        return {"val_top1": round(accuracy(lambda x: model(standardize(x)), val), 4)}
+
+    history = fit(step_loss, train, optimizer=_optimizer(model.parameters(), optimizer, lr, weight_decay),
+                  epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "backbone-log.jsonl",
+                  after_epoch=after_epoch)
     return {"backbone": backbone, "epochs": epochs, "seed": seed, "val_top1": history[-1]["val_top1"],
             "history": history}
 
@@ -94,39 +108,20 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
     OneCycleLR. Saves out/attention.pt holding the backbone and attention weights (all the exporter needs)."""
     torch.manual_seed(seed)
-    model = ExplainedClassifier(backbone, 10, weights)
+    model = ExplainedClassifier(backbone, 10, weights).train()
     train = load_split("train")
     if limit:
         train = train.subset(torch.arange(limit))
-    params = list(model.attention.parameters())
-    opt = torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
-    steps = epochs * math.ceil(len(train) / batch_size)
-    schedule = one_cycle(opt, lr, steps)
     out.mkdir(parents=True, exist_ok=True)
-    log_file = out / "attention-log.jsonl"
-    generator = torch.Generator().manual_seed(seed)
-    history = []
-    for epoch in range(1, epochs + 1):
-        model.train()
-        start, seen, sums = time.time(), 0, {"loss": 0.0, "ce": 0.0, "area": 0.0, "smoothness": 0.0}
-        for images, _ in batches(train, batch_size, shuffle=True, generator=generator):
-            images = augment(images, generator)
-            terms = attention_step_loss(model, images, loss_weights)
-            opt.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            opt.step()
-            schedule.step()
-            seen += len(images)
-            for k in sums:
-                sums[k] += terms[k].item() * len(images)
-            if seen % (batch_size * 20) == 0:
-                log({"epoch": epoch, "seen": seen, **{k: round(v / seen, 4) for k, v in sums.items()},
-                     "img_per_s": round(seen / (time.time() - start), 1)}, None)
-        event = {"epoch": epoch, **{k: round(v / seen, 4) for k, v in sums.items()},
-                 "seconds": round(time.time() - start, 1)}
-        history.append(event)
-        log(event, log_file)
+
+    def after_epoch(epoch):
         torch.save({"backbone": backbone, "model": model.state_dict(), "epoch": epoch}, out / "attention.pt")
+        return {}
+
+    optimizer = torch.optim.SGD(model.attention.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
+    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights), train, optimizer=optimizer,
+                  epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "attention-log.jsonl",
+                  after_epoch=after_epoch)
     return {"backbone": backbone, "weights": weights, "epochs": epochs, "seed": seed, "lr": lr,
             "batch_size": batch_size, "history": history}
 
