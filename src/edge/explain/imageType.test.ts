@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { sniffImageType } from '../../shared/imageType'
 import { ProblemError } from '../problem/problem'
-import { checkImage, sniffImageType } from './imageType'
+import { checkImage } from './imageType'
 
 const bytes = (...parts: (string | number[])[]) =>
   new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)))

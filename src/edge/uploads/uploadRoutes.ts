@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import { type ImageType, SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
 import type { EdgeContext } from '../context'
-import { type ImageType, SUPPORTED_IMAGE_TYPES } from '../explain/imageType'
 import { payloadTooLarge } from '../middleware/bodyLimit'
 import { problemResponses, validationHook } from '../problem/openapi'
 import { ProblemError } from '../problem/problem'
