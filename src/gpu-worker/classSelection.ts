@@ -1,4 +1,4 @@
-import type { ExplainOptions } from '../shared/contract'
+import { classIdOf, type ExplainOptions } from '../shared/contract'
 import type { Manifest } from '../shared/manifest'
 import { ProblemError } from './problem'
 
@@ -11,8 +11,8 @@ export function selectClasses(options: ExplainOptions, manifest: Manifest): numb
     return Array.from({ length: Math.min(options.topK, manifest.numClasses) }, (_, r) => -(r + 1))
   }
   return options.classes.map((ref) => {
-    const id = typeof ref === 'number' ? ref : manifest.labels.indexOf(ref)
-    if (id < 0 || id >= manifest.numClasses) {
+    const id = classIdOf(manifest, ref)
+    if (id === undefined) {
       throw new ProblemError(
         'bad_options',
         `class '${ref}' is not one of the ${manifest.numClasses} classes of ${manifest.id}`,

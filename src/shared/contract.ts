@@ -11,6 +11,15 @@ export const MAX_CLASSES = 10
 /** A class is named by id (0-based) or by label. */
 export const classRefSchema = z.union([z.number().int().nonnegative(), z.string().min(1).max(100)])
 
+/** The id a class reference names in a model, or undefined when the model has no such class. */
+export function classIdOf(
+  model: { labels: readonly string[]; numClasses: number },
+  ref: z.infer<typeof classRefSchema>,
+): number | undefined {
+  const id = typeof ref === 'number' ? ref : model.labels.indexOf(ref)
+  return id >= 0 && id < model.numClasses ? id : undefined
+}
+
 export const explainOptionsSchema = z
   .object({
     model: z

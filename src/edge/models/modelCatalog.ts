@@ -1,4 +1,4 @@
-import type { ModelInfo } from '../../shared/contract'
+import { classIdOf, type ModelInfo } from '../../shared/contract'
 import type { Env } from '../env'
 import { fetchModels } from '../pool/workerApi'
 import { workerPoolFor } from '../pool/workerPool'
@@ -49,8 +49,8 @@ export function resolveModel(models: ModelInfo[], ref: string | undefined): Mode
 /** Class ids or labels to ids, in the order asked. */
 export function resolveClasses(model: ModelInfo, classes: (number | string)[]): number[] {
   return classes.map((ref) => {
-    const id = typeof ref === 'number' ? ref : model.labels.indexOf(ref)
-    if (id < 0 || id >= model.numClasses) {
+    const id = classIdOf(model, ref)
+    if (id === undefined) {
       throw new ProblemError(
         400,
         'bad_options',
