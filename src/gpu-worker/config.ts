@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { formatIssues } from './issues'
+import { formatIssues } from '../shared/issues'
 
 const positiveInt = z.coerce.number().int().positive()
 

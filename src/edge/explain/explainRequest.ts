@@ -1,14 +1,10 @@
 import type { z } from '@hono/zod-openapi'
 import { type ExplainOptions, explainOptionsFromText, explainOptionsSchema } from '../../shared/contract'
+import { formatIssues } from '../../shared/issues'
 import { ProblemError } from '../problem/problem'
 
 export const badOptions = (error: z.ZodError) =>
-  new ProblemError(
-    400,
-    'bad_options',
-    'Invalid options',
-    error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('; '),
-  )
+  new ProblemError(400, 'bad_options', 'Invalid options', formatIssues(error, 'options'))
 
 /**
  * Options sent as text fields: `?topK=3&classes=3,cat&overlay=true`, or the same as form fields, or a form

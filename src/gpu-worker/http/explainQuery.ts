@@ -1,5 +1,5 @@
 import { type ExplainOptions, explainOptionsFromText, explainOptionsSchema } from '../../shared/contract'
-import { formatIssues } from '../issues'
+import { formatIssues } from '../../shared/issues'
 import { ProblemError } from '../problem'
 
 /**
