@@ -64,7 +64,7 @@ function isPrivateV6(address: string): boolean {
   return /^(f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]|ff[0-9a-f]{2}):/.test(a) || a.startsWith('64:ff9b:')
 }
 
-export function isLoopback(hostname: string): boolean {
+function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '')
   return host === 'localhost' || host === '::1' || (v4ToInt(host) !== undefined && host.startsWith('127.'))
 }
@@ -81,4 +81,17 @@ export function blockedHostReason(hostname: string): string | undefined {
   if (METADATA_NAMES.has(host)) return 'a cloud metadata endpoint'
   if (BLOCKED_NAMES.test(host) || !host.includes('.')) return 'a local or internal host name'
   return undefined
+}
+
+/**
+ * Why a user-supplied URL (an imageUrl, a webhook) must not be called, or undefined if it may: https only (http
+ * too for loopback where the local stack allows it), no credentials, no private, link-local or metadata host.
+ */
+export function urlRefusal(url: URL, allowLoopbackHttp: boolean): string | undefined {
+  if (url.username || url.password) return 'URLs with credentials are not called.'
+  const web = url.protocol === 'http:' || url.protocol === 'https:'
+  if (allowLoopbackHttp && web && isLoopback(url.hostname)) return undefined
+  if (url.protocol !== 'https:') return 'Only https URLs are called.'
+  const reason = blockedHostReason(url.hostname)
+  return reason && `The URL points at ${reason}.`
 }

@@ -1,6 +1,6 @@
 import { payloadTooLarge } from '../middleware/bodyLimit'
 import { ProblemError } from '../problem/problem'
-import { blockedHostReason, isLoopback } from './addressPolicy'
+import { urlRefusal } from './addressPolicy'
 
 export interface SafeFetchOptions {
   maxBytes: number
@@ -21,12 +21,8 @@ function checkUrl(raw: string, options: SafeFetchOptions): URL {
   } catch {
     throw rejected('Not a valid URL.')
   }
-  if (url.username || url.password) throw rejected('URLs with credentials are not fetched.')
-  const loopbackDev = options.allowLoopbackHttp && isLoopback(url.hostname)
-  if (loopbackDev && (url.protocol === 'http:' || url.protocol === 'https:')) return url
-  if (url.protocol !== 'https:') throw rejected('Only https URLs are fetched.')
-  const reason = blockedHostReason(url.hostname)
-  if (reason) throw rejected(`The URL points at ${reason}.`)
+  const refusal = urlRefusal(url, options.allowLoopbackHttp)
+  if (refusal) throw rejected(refusal)
   return url
 }
 
