@@ -1,4 +1,4 @@
-import type { Problem } from '../shared/contract'
+import { type Problem, problemDetails } from '../shared/contract'
 
 /** The stable error codes of docs/internal-protocol.md, with the HTTP status the edge maps each onto. */
 export const problemStatus = {
@@ -47,13 +47,12 @@ export class ProblemError extends Error {
   }
 
   toProblem(requestId?: string): Problem {
-    return {
-      type: `urn:t-tame:problem:${this.code}`,
-      title: titles[this.code],
+    return problemDetails({
       status: this.status,
-      detail: this.message,
       code: this.code,
+      title: titles[this.code],
+      detail: this.message,
       requestId,
-    }
+    })
   }
 }

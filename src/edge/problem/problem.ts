@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { Problem } from '../../shared/contract'
+import { problemDetails } from '../../shared/contract'
 import type { EdgeContext } from '../context'
 
 /** A failure with a precise status and a stable `code`; rendered as RFC 9457 problem+json by `renderProblem`. */
@@ -17,17 +17,9 @@ export class ProblemError extends Error {
   }
 }
 
-const problemType = (code: string) => `https://t-tame.dev/problems/${code}`
-
 export function problemResponse(c: Context<EdgeContext>, error: ProblemError): Response {
-  const body: Problem = {
-    type: problemType(error.code),
-    title: error.title,
-    status: error.status,
-    ...(error.detail ? { detail: error.detail } : {}),
-    code: error.code,
-    requestId: c.get('requestId'),
-  }
+  const { status, code, title, detail } = error
+  const body = problemDetails({ status, code, title, detail, requestId: c.get('requestId') })
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value)
   c.header('Content-Type', 'application/problem+json')
   return c.body(JSON.stringify(body), error.status)

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestProject } from 'vitest/node'
+import { problemDetails } from '../../shared/contract'
 import './providedContext'
 
 /**
@@ -72,7 +73,7 @@ function explainResult(query: URLSearchParams, bytes: Buffer) {
 }
 
 const problem = (status: number, code: string, title: string) =>
-  JSON.stringify({ type: `https://example.test/${code}`, title, status, code })
+  JSON.stringify(problemDetails({ status, code, title }))
 
 /** Image hosting for `imageUrl` tests: a JPEG, redirects, an endless body and a slow answer. */
 function serveImage(url: URL, response: ServerResponse) {
