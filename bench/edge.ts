@@ -8,8 +8,9 @@
 import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import { hasModelPack } from '../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../src/gpu-worker/testing/sampleImages'
-import { hasModelPack, LocalStack } from '../tests/e2e/localStack'
+import { LocalStack } from '../tests/e2e/localStack'
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' } } })
 

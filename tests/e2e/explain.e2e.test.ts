@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
 import type { ExplainResponse, ModelInfo, Problem } from '../../src/shared/contract'
-import { hasModelPack, LocalStack } from './localStack'
+import { LocalStack } from './localStack'
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47])
 

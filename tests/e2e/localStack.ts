@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-export const ROOT = resolve(import.meta.dirname, '../..')
-export const DEFAULT_MODEL_PACK = resolve(ROOT, 'models/cifar10-cnn/manifest.json')
-export const hasModelPack = () => existsSync(DEFAULT_MODEL_PACK)
+const ROOT = resolve(import.meta.dirname, '../..')
 
 export async function freePort(): Promise<number> {
   const server = createServer()
