@@ -6,12 +6,12 @@
 export class SingleFlight<T> {
   readonly #inFlight = new Map<string, Promise<T>>()
 
-  /** Runs `work` unless a call with this key is already running; `shared` says whether we joined one. */
-  async run(key: string, work: () => Promise<T>): Promise<{ value: T; shared: boolean }> {
+  /** Runs `work` unless a call with this key is already running, whose outcome it then shares. */
+  run(key: string, work: () => Promise<T>): Promise<T> {
     const running = this.#inFlight.get(key)
-    if (running) return { value: await running, shared: true }
+    if (running) return running
     const flight = work().finally(() => this.#inFlight.delete(key))
     this.#inFlight.set(key, flight)
-    return { value: await flight, shared: false }
+    return flight
   }
 }

@@ -44,7 +44,7 @@ export async function explainImage(
       classes,
       overlay: options.overlay,
     }
-    const flight = await flights.run(key, async () => {
+    computed = await flights.run(key, async () => {
       const result = await explainOnWorker(
         workerPoolFor(env),
         { bytes: image.bytes, contentType },
@@ -54,7 +54,6 @@ export async function explainImage(
       await cache.put(key, result)
       return result
     })
-    computed = flight.value
   }
   const result: ExplainResponse = {
     id: (await sha256Hex(key)).slice(0, 32),
