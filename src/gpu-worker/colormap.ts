@@ -16,10 +16,5 @@ function turbo(x: number): [number, number, number] {
 }
 
 /** `TURBO[3 * v + c]` is channel c of the colour for gray level v. */
-export const TURBO: Uint8Array = Uint8Array.from({ length: 256 }, (_, v) => v).reduce(
-  (lut, v) => {
-    lut.set(turbo(v / 255), 3 * v)
-    return lut
-  },
-  new Uint8Array(256 * 3),
-)
+export const TURBO = new Uint8Array(256 * 3)
+for (let v = 0; v < 256; v++) TURBO.set(turbo(v / 255), 3 * v)
