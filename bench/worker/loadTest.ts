@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import autocannon from 'autocannon'
+import { freePort } from '../../tests/e2e/localStack'
 
 export interface LoadInput {
   name: string
@@ -24,14 +24,6 @@ export interface WorkerProcess {
   url: string
   token: string
   stop(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** The real worker (src/gpu-worker/main.ts) in its own process, as the edge would reach it. */
