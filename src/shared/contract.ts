@@ -130,19 +130,27 @@ export const uploadIdSchema = z
   .regex(/^upl_[A-Za-z0-9_-]{22}$/, 'not an upload id')
   .openapi({ description: 'From `POST /v1/uploads`, once its bytes were PUT.' })
 
+/** An image named rather than sent (explain JSON bodies, job items): by https URL or by upload id. */
+export const imageReferenceShape = {
+  imageUrl: z
+    .url()
+    .optional()
+    .openapi({ description: 'https URL of the image (see Security in the API guide).' }),
+  uploadId: uploadIdSchema.optional(),
+}
+
+/** The refinement every image reference takes: exactly one of its two ways. */
+export const exactlyOneImageReference = [
+  (reference: { imageUrl?: string; uploadId?: string }) =>
+    (reference.imageUrl === undefined) !== (reference.uploadId === undefined),
+  { message: 'give exactly one of imageUrl or uploadId' },
+] as const
+
 /** `POST /v1/explain` with `application/json`: an image by URL or by upload id, plus the options. */
 export const explainJsonRequestSchema = explainOptionsSchema
-  .extend({
-    imageUrl: z
-      .url()
-      .optional()
-      .openapi({ description: 'https URL of the image (see Security in the API guide).' }),
-    uploadId: uploadIdSchema.optional(),
-  })
+  .extend(imageReferenceShape)
   .strict()
-  .refine((body) => (body.imageUrl === undefined) !== (body.uploadId === undefined), {
-    message: 'give exactly one of imageUrl or uploadId',
-  })
+  .refine(...exactlyOneImageReference)
   .openapi('ExplainJsonRequest')
 
 /** The public answer of `POST /v1/explain`: the worker's result plus identity, image hash and cache state. */

@@ -1,5 +1,10 @@
 import { z } from '@hono/zod-openapi'
-import { explainOptionsSchema, explainResponseSchema, uploadIdSchema } from '../../shared/contract'
+import {
+  exactlyOneImageReference,
+  explainOptionsSchema,
+  explainResponseSchema,
+  imageReferenceShape,
+} from '../../shared/contract'
 
 const MAX_JOB_ITEMS = 1000
 const MAX_METADATA_BYTES = 4096
@@ -9,14 +14,9 @@ const metadataValue = z.union([z.string().max(512), z.number(), z.boolean(), z.n
 
 export const jobItemSchema = explainOptionsSchema
   .pick({ topK: true, classes: true })
-  .extend({
-    uploadId: uploadIdSchema.optional(),
-    imageUrl: z.url().optional().openapi({ description: 'https URL of the image (see Security).' }),
-  })
+  .extend(imageReferenceShape)
   .strict()
-  .refine((item) => (item.uploadId === undefined) !== (item.imageUrl === undefined), {
-    message: 'give exactly one of uploadId or imageUrl',
-  })
+  .refine(...exactlyOneImageReference)
   .openapi('JobItem')
 
 export const createJobRequestSchema = z
