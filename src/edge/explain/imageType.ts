@@ -5,6 +5,10 @@ import { ProblemError } from '../problem/problem'
 const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream'])
 const HEIC_TYPES = new Set(['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'])
 
+/** A Content-Type's media type, lower-case and without parameters (`image/JPEG; q=1` is `image/jpeg`). */
+export const mediaTypeOf = (contentType: string | undefined): string =>
+  contentType?.split(';')[0]?.trim().toLowerCase() ?? ''
+
 const heicHint = () =>
   new ProblemError(
     415,
@@ -15,7 +19,7 @@ const heicHint = () =>
 
 /** Rejects a declared image type we do not accept; generic types pass (the bytes decide). */
 export function checkDeclaredImageType(declaredType: string): void {
-  const declared = declaredType.split(';')[0]?.trim().toLowerCase() ?? ''
+  const declared = mediaTypeOf(declaredType)
   if (HEIC_TYPES.has(declared)) throw heicHint()
   if (!GENERIC_TYPES.has(declared) && !(SUPPORTED_IMAGE_TYPES as readonly string[]).includes(declared)) {
     throw new ProblemError(

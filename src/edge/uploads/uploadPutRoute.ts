@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { EdgeContext } from '../context'
+import { mediaTypeOf } from '../explain/imageType'
 import { payloadTooLarge } from '../middleware/bodyLimit'
 import { problemResponses, validationHook } from '../problem/openapi'
 import { ProblemError } from '../problem/problem'
@@ -37,8 +38,7 @@ export const uploadPutRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: valid
     const { grant } = claim
     if (grant.expiresAt * 1000 <= Date.now())
       throw forbidden('upload_url_expired', 'The upload URL has expired.')
-    const type = c.req.header('Content-Type')?.split(';')[0]?.trim().toLowerCase()
-    if (type !== grant.contentType) {
+    if (mediaTypeOf(c.req.header('Content-Type')) !== grant.contentType) {
       throw new ProblemError(
         415,
         'unsupported_media_type',

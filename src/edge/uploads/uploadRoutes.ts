@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { type ImageType, SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
 import type { EdgeContext } from '../context'
+import { mediaTypeOf } from '../explain/imageType'
 import { payloadTooLarge } from '../middleware/bodyLimit'
 import { problemResponses, validationHook } from '../problem/openapi'
 import { ProblemError } from '../problem/problem'
@@ -10,7 +11,7 @@ import { signUpload } from './uploadSigner'
 
 /** An upload names its exact type up front: the signature binds the PUT to it. */
 function uploadType(declared: string): ImageType {
-  const type = declared.split(';')[0]?.trim().toLowerCase() ?? ''
+  const type = mediaTypeOf(declared)
   const supported = SUPPORTED_IMAGE_TYPES.find((candidate) => candidate === type)
   if (supported) return supported
   throw new ProblemError(
