@@ -11,6 +11,7 @@ import autocannon from 'autocannon'
 import { hasModelPack } from '../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../src/gpu-worker/testing/sampleImages'
 import { LocalStack } from '../tests/e2e/localStack'
+import { fixed, markdownTable } from './worker/table'
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' } } })
 
@@ -96,13 +97,20 @@ try {
   console.log(
     `\nEdge benchmark: ${cpus().length} CPU cores, load ${load.join(' ')}, ${new Date().toISOString()}\n`,
   )
-  console.log('| scenario | connections | requests | p50 ms | p99 ms | req/s | errors |')
-  console.log('|---|---|---|---|---|---|---|')
-  for (const r of rows) {
-    console.log(
-      `| ${r.scenario} | ${r.connections} | ${r.requests} | ${r.p50} | ${r.p99} | ${r.throughput.toFixed(1)} | ${r.errors} |`,
-    )
-  }
+  console.log(
+    markdownTable(
+      ['scenario', 'connections', 'requests', 'p50 ms', 'p99 ms', 'req/s', 'errors'],
+      rows.map((r) => [
+        r.scenario,
+        r.connections,
+        r.requests,
+        r.p50,
+        r.p99,
+        fixed(r.throughput, 1),
+        r.errors,
+      ]),
+    ),
+  )
 } finally {
   await stack.stop()
 }
