@@ -1,43 +1,13 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobResults, JobView, WebhookEvent } from '../../src/edge/jobs/schemas'
+import { startWebhookReceiver } from '../../src/edge/webhooks/test/webhookReceiver'
 import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
 import { LocalStack } from './localStack'
 
 if (!hasSampleImages()) console.warn('jobs e2e skipped: ../shared/images/imagenet-samples.tar is absent')
 if (!hasModelPack()) console.warn('jobs e2e skipped: the default model pack (models/cifar10-cnn) is absent')
-
-/** A webhook receiver: per-path scripted answers (the last repeats), every request recorded. */
-function startReceiver() {
-  const inboxes = new Map<
-    string,
-    { statuses: number[]; received: { headers: Record<string, string>; body: string }[] }
-  >()
-  const inbox = (path: string) => {
-    if (!inboxes.has(path)) inboxes.set(path, { statuses: [200], received: [] })
-    return inboxes.get(path) as NonNullable<ReturnType<typeof inboxes.get>>
-  }
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const box = inbox(request.url ?? '/')
-      const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]))
-      box.received.push({ headers, body: Buffer.concat(chunks).toString() })
-      response
-        .writeHead(box.statuses.length > 1 ? (box.statuses.shift() as number) : (box.statuses[0] ?? 200))
-        .end()
-    })
-  })
-  return {
-    server,
-    inbox,
-    url: (path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
-  }
-}
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
@@ -52,7 +22,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
     },
     { workers: 2 },
   )
-  const receiver = startReceiver()
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
   const photos = hasSampleImages() ? [...readSampleImages().values()] : []
   const auth = () => ({ Authorization: `Bearer ${stack.apiKey}` })
 
@@ -117,26 +87,26 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
   }
 
   beforeAll(async () => {
-    await new Promise<void>((done) => receiver.server.listen(0, '127.0.0.1', done))
+    receiver = await startWebhookReceiver()
     await stack.start()
   })
   afterAll(async () => {
     await stack.stop()
-    receiver.server.close()
+    await receiver.close()
   })
 
   it('explains 20 photos uploaded through signed URLs and posts exactly one verified webhook', async () => {
     const uploadIds = await Promise.all(photos.slice(0, 20).map(upload))
     const created = await createJob({
       items: uploadIds.map((uploadId) => ({ uploadId })),
-      webhook: { url: receiver.url('/hooks/twenty') },
+      webhook: { url: receiver.url('twenty') },
     })
     const done = await waitFor(created.jobId, (view) => view.webhook?.state === 'delivered')
     expect(done).toMatchObject({ status: 'completed', counts: { total: 20, succeeded: 20, failed: 0 } })
     expectAllSucceeded(await allResults(created.jobId), 20)
 
     await sleep(1500) // a duplicate delivery would have arrived by now
-    const { received } = receiver.inbox('/hooks/twenty')
+    const { received } = receiver.inbox('twenty')
     expect(received).toHaveLength(1)
     const [delivery] = received
     const event = new Webhook(created.webhookSecret as string).verify(
@@ -147,10 +117,10 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
   })
 
   it('retries a webhook answered 500 twice, records three attempts, and is accepted once', async () => {
-    receiver.inbox('/hooks/flaky').statuses = [500, 500, 200]
+    receiver.inbox('flaky').statuses = [500, 500, 200]
     const created = await createJob({
       items: [{ uploadId: await upload(photos[20] as Buffer) }],
-      webhook: { url: receiver.url('/hooks/flaky') },
+      webhook: { url: receiver.url('flaky') },
     })
     const done = await waitFor(created.jobId, (view) => view.webhook?.state === 'delivered', 60_000)
     expect(done.webhook?.deliveries.map((d) => [d.attempt, d.status, d.responseStatus])).toEqual([
@@ -158,7 +128,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
       [2, 'failed', 500],
       [3, 'succeeded', 200],
     ])
-    const { received } = receiver.inbox('/hooks/flaky')
+    const { received } = receiver.inbox('flaky')
     expect(received).toHaveLength(3)
     for (const r of received) new Webhook(created.webhookSecret as string).verify(r.body, r.headers)
   })
@@ -196,7 +166,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
     const uploadIds = await Promise.all(photos.slice(100, 160).map(upload))
     const created = await createJob({
       items: uploadIds.map((uploadId) => ({ uploadId, topK: 3 })),
-      webhook: { url: receiver.url('/hooks/restart') },
+      webhook: { url: receiver.url('restart') },
     })
     const before = await waitFor(created.jobId, (view) => view.counts.succeeded > 0, 60_000)
     await stack.restartEdge()
@@ -204,7 +174,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
     const done = await waitFor(created.jobId, (view) => view.webhook?.state === 'delivered')
     expect(done).toMatchObject({ status: 'completed', counts: { total: 60, succeeded: 60, failed: 0 } })
     expectAllSucceeded(await allResults(created.jobId), 60)
-    expect(receiver.inbox('/hooks/restart').received).toHaveLength(1)
+    expect(receiver.inbox('restart').received).toHaveLength(1)
   })
 
   it('answers the same job for the same Idempotency-Key', async () => {

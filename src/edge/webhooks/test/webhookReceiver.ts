@@ -1,28 +1,11 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestProject } from 'vitest/node'
 import './providedContext'
 
-/**
- * A webhook receiver for the edge's workerd tests, over real HTTP from the vitest Node process. Each inbox
- * `/hooks/<name>` answers with the statuses a test scripts via `POST /inbox/<name>` ({ "statuses": [500, 200] },
- * the last one repeating; default 200; 0 = never answer) and records every request, read back via
- * `GET /inbox/<name>`.
- */
-
 interface Inbox {
   statuses: number[]
   received: { headers: Record<string, string>; body: string; answered: number }[]
-}
-
-const inboxes = new Map<string, Inbox>()
-const inboxOf = (name: string) => {
-  let inbox = inboxes.get(name)
-  if (!inbox) {
-    inbox = { statuses: [200], received: [] }
-    inboxes.set(name, inbox)
-  }
-  return inbox
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -31,33 +14,56 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString()
 }
 
-function startReceiver(): Promise<Server> {
+/**
+ * A webhook receiver over real HTTP. Each inbox `/hooks/<name>` answers with the statuses scripted for it (the
+ * last one repeating; default 200; 0 = never answer) and records every request. Tests in the same process
+ * script and read an inbox directly (`inbox(name)`); the workerd tests do it over HTTP: `POST /inbox/<name>`
+ * ({ "statuses": [500, 200] }) and `GET /inbox/<name>`.
+ */
+export async function startWebhookReceiver() {
+  const inboxes = new Map<string, Inbox>()
+  const inbox = (name: string) => {
+    let found = inboxes.get(name)
+    if (!found) {
+      found = { statuses: [200], received: [] }
+      inboxes.set(name, found)
+    }
+    return found
+  }
   const server = createServer(async (request, response) => {
     const body = await readBody(request)
     const [, kind, name] = /^\/(hooks|inbox)\/([\w-]+)$/.exec(request.url ?? '') ?? []
     if (!kind || !name) return void response.writeHead(404).end()
-    const inbox = inboxOf(name)
+    const box = inbox(name)
     if (kind === 'inbox') {
-      if (request.method === 'POST') inbox.statuses = (JSON.parse(body) as { statuses: number[] }).statuses
-      return void response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(inbox))
+      if (request.method === 'POST') box.statuses = (JSON.parse(body) as { statuses: number[] }).statuses
+      return void response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(box))
     }
-    const answered =
-      inbox.statuses.length > 1 ? (inbox.statuses.shift() as number) : (inbox.statuses[0] ?? 200)
+    const answered = box.statuses.length > 1 ? (box.statuses.shift() as number) : (box.statuses[0] ?? 200)
     const headers = Object.fromEntries(
       Object.entries(request.headers).map(([key, value]) => [key, String(value)]),
     )
-    inbox.received.push({ headers, body, answered })
+    box.received.push({ headers, body, answered })
     if (answered !== 0) response.writeHead(answered).end()
   })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    origin,
+    inbox,
+    /** Where a job should post its webhook to land in inbox `name`. */
+    url: (name: string) => `${origin}/hooks/${name}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections() // unanswered deliveries
+      }),
+  }
 }
 
+/** globalSetup of the edge tests: one receiver for all of them. */
 export default async function setup(project: TestProject) {
-  const server = await startReceiver()
-  project.provide('webhookReceiverUrl', `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
-  return () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections() // unanswered deliveries
-    })
+  const receiver = await startWebhookReceiver()
+  project.provide('webhookReceiverUrl', receiver.origin)
+  return receiver.close
 }
