@@ -10,7 +10,7 @@ export interface CostRatioRow {
 }
 
 /** `batch` copies of one image as an `image` tensor [N, 3, S, S]. */
-export function imageBatch(pixels: Float32Array, side: number, batch: number): Tensor {
+function imageBatch(pixels: Float32Array, side: number, batch: number): Tensor {
   const data = new Float32Array(batch * pixels.length)
   for (let i = 0; i < batch; i++) data.set(pixels, i * pixels.length)
   return new Tensor('float32', data, [batch, 3, side, side])

@@ -90,7 +90,7 @@ export function bilinear(grid: Float32Array, h: number, w: number, outH: number,
 }
 
 /** A small deterministic PRNG (mulberry32), so that runs are repeatable. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

@@ -5,7 +5,7 @@ export interface Timed {
   runs: number
 }
 
-export const median = (xs: readonly number[]): number => {
+const median = (xs: readonly number[]): number => {
   const sorted = [...xs].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2

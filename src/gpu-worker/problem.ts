@@ -1,7 +1,7 @@
 import { type Problem, problemDetails } from '../shared/contract'
 
 /** The stable error codes of docs/internal-protocol.md, with the HTTP status the edge maps each onto. */
-export const problemStatus = {
+const problemStatus = {
   bad_options: 400,
   unknown_model: 400,
   unauthorized: 401,

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 /** The first pack training/ exports (or MODELS_DIR's); tests that need a model skip, saying why, until it exists. */
 export const MODELS_DIR = resolve(process.env.MODELS_DIR ?? resolve(import.meta.dirname, '../../../models'))
 export const PACK_ID = 'cifar10-cnn'
-export const PACK_DIR = join(MODELS_DIR, PACK_ID)
+const PACK_DIR = join(MODELS_DIR, PACK_ID)
 
 export const hasModelPack = () => existsSync(join(PACK_DIR, 'manifest.json'))
 
