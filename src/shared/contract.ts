@@ -192,3 +192,22 @@ export function explainOptionsFromText(fields: Record<string, string | string[]>
   }
   return typed
 }
+
+/** What the worker's explain query carries: options already resolved against the model catalogue. */
+export interface WorkerExplainQuery {
+  model: string
+  topK: number
+  classes?: number[] | undefined
+  overlay: boolean
+}
+
+/** A WorkerExplainQuery as the text `explainOptionsFromText` reads back (docs/internal-protocol.md). */
+export function explainOptionsToText(options: WorkerExplainQuery): URLSearchParams {
+  const text = new URLSearchParams({
+    model: options.model,
+    topK: String(options.topK),
+    overlay: String(options.overlay),
+  })
+  if (options.classes) text.set('classes', options.classes.join(','))
+  return text
+}

@@ -1,9 +1,11 @@
 import type { z } from '@hono/zod-openapi'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import {
+  explainOptionsToText,
   type ModelInfo,
   modelListSchema,
   problemSchema,
+  type WorkerExplainQuery,
   type WorkerExplainResult,
   workerExplainResultSchema,
 } from '../../shared/contract'
@@ -42,29 +44,15 @@ export async function fetchModels(pool: WorkerPool, requestId: string): Promise<
   return parseReply(reply, modelListSchema).models
 }
 
-/** What the worker's explain query carries: options already resolved against the model catalogue. */
-export interface WorkerExplainQuery {
-  model: string
-  topK: number
-  classes?: number[]
-  overlay: boolean
-}
-
 export async function explainOnWorker(
   pool: WorkerPool,
   image: { bytes: Uint8Array; contentType: string },
   query: WorkerExplainQuery,
   requestId: string,
 ): Promise<WorkerExplainResult> {
-  const params = new URLSearchParams({
-    model: query.model,
-    topK: String(query.topK),
-    overlay: String(query.overlay),
-  })
-  if (query.classes) params.set('classes', query.classes.join(','))
   const reply = await pool.call({
     method: 'POST',
-    path: `/internal/v1/explain?${params}`,
+    path: `/internal/v1/explain?${explainOptionsToText(query)}`,
     requestId,
     body: image.bytes,
     headers: { 'Content-Type': image.contentType },
