@@ -1,4 +1,4 @@
-import { sniffImageType } from '../shared/imageType'
+import { HEIC_HINT, sniffImageType } from '../shared/imageType'
 import { ProblemError } from './problem'
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif'
@@ -11,10 +11,7 @@ export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif'
 export function sniffImageFormat(bytes: Uint8Array): ImageFormat {
   const type = sniffImageType(bytes)
   if (type === 'image/heic') {
-    throw new ProblemError(
-      'unsupported_media_type',
-      'HEIC/HEIF images are not supported; please send JPEG (on iOS: Settings > Camera > Formats > Most Compatible)',
-    )
+    throw new ProblemError('unsupported_media_type', HEIC_HINT)
   }
   if (!type) {
     throw new ProblemError(

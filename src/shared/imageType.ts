@@ -8,6 +8,10 @@ export const SUPPORTED_IMAGE_TYPES = [
 ] as const
 export type ImageType = (typeof SUPPORTED_IMAGE_TYPES)[number]
 
+/** What a client sending HEIC/HEIF is told, by the edge and by the worker alike. */
+export const HEIC_HINT =
+  'HEIC/HEIF is not supported: send JPEG (on iOS: Settings > Camera > Formats > Most Compatible).'
+
 const AVIF_BRANDS = new Set(['avif', 'avis'])
 // mif1/msf1 are the generic HEIF brands: without an AVIF brand beside them, an iPhone photo.
 const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs', 'mif1', 'msf1'])

@@ -1,4 +1,4 @@
-import { type ImageType, SUPPORTED_IMAGE_TYPES, sniffImageType } from '../../shared/imageType'
+import { HEIC_HINT, type ImageType, SUPPORTED_IMAGE_TYPES, sniffImageType } from '../../shared/imageType'
 import { ProblemError } from '../problem/problem'
 
 /** Declared types that say nothing about the format; the bytes decide. */
@@ -9,13 +9,7 @@ const HEIC_TYPES = new Set(['image/heic', 'image/heif', 'image/heic-sequence', '
 export const mediaTypeOf = (contentType: string | undefined): string =>
   contentType?.split(';')[0]?.trim().toLowerCase() ?? ''
 
-const heicHint = () =>
-  new ProblemError(
-    415,
-    'unsupported_media_type',
-    'Unsupported media type',
-    'HEIC/HEIF is not supported: send JPEG (on iOS, export or capture as "Most Compatible").',
-  )
+const heicHint = () => new ProblemError(415, 'unsupported_media_type', 'Unsupported media type', HEIC_HINT)
 
 /** Rejects a declared image type we do not accept; generic types pass (the bytes decide). */
 export function checkDeclaredImageType(declaredType: string): void {
