@@ -2,6 +2,7 @@ import type { WorkerExplainResult } from '../../shared/contract'
 
 /** Entries above this are served but not stored (big overlays), so one request cannot bloat the cache. */
 const MAX_ENTRY_BYTES = 4 * 1024 * 1024
+const KV_MIN_TTL_SECONDS = 60
 
 /** Everything that changes an explanation, in one canonical string: image hash, model@version, options. */
 export function explanationKey(
@@ -19,18 +20,25 @@ export function explanationKey(
  * duplicate that and need a URL scheme of its own, so it is not used.
  */
 export class ExplanationCache {
+  readonly #expirationTtl: number
+  readonly #cacheTtl: number
+
   constructor(
     private readonly kv: KVNamespace,
-    private readonly ttlSeconds: number,
-  ) {}
+    ttlSeconds: number,
+  ) {
+    // KV refuses TTLs under 60 s, for an entry's expiry and for a PoP's local copy alike.
+    this.#expirationTtl = Math.max(KV_MIN_TTL_SECONDS, ttlSeconds)
+    this.#cacheTtl = Math.min(this.#expirationTtl, 3600)
+  }
 
   get(key: string): Promise<WorkerExplainResult | null> {
-    return this.kv.get<WorkerExplainResult>(key, { type: 'json', cacheTtl: Math.min(this.ttlSeconds, 3600) })
+    return this.kv.get<WorkerExplainResult>(key, { type: 'json', cacheTtl: this.#cacheTtl })
   }
 
   async put(key: string, result: WorkerExplainResult): Promise<void> {
     const value = JSON.stringify(result)
     if (value.length > MAX_ENTRY_BYTES) return
-    await this.kv.put(key, value, { expirationTtl: Math.max(60, this.ttlSeconds) })
+    await this.kv.put(key, value, { expirationTtl: this.#expirationTtl })
   }
 }
