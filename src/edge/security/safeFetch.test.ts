@@ -68,6 +68,13 @@ describe('safeFetchImage', () => {
     expect((await safeFetchImage(`${base}/images/redirect?to=${ok}`, dev)).contentType).toBe('image/jpeg')
   })
 
+  it('rejects a redirect to something that is not a URL', async () => {
+    const to = encodeURIComponent('http://[not-a-host')
+    expect(await codeOf(safeFetchImage(`${base}/images/redirect?to=${to}`, dev))).toBe(
+      '400 image_url_rejected',
+    )
+  })
+
   it('cuts off bodies over the size limit while streaming', async () => {
     expect(await codeOf(safeFetchImage(`${base}/images/endless`, dev))).toBe('413 payload_too_large')
   })

@@ -14,10 +14,11 @@ const rejected = (detail: string) => new ProblemError(400, 'image_url_rejected',
 const unreachable = (detail: string) =>
   new ProblemError(422, 'image_url_unreachable', 'Image URL unreachable', detail)
 
-function checkUrl(raw: string, options: SafeFetchOptions): URL {
+/** `raw` (resolved against `base`, a redirect's origin) as a URL the Security rules let us fetch. */
+function checkUrl(raw: string, options: SafeFetchOptions, base?: URL): URL {
   let url: URL
   try {
-    url = new URL(raw)
+    url = new URL(raw, base)
   } catch {
     throw rejected('Not a valid URL.')
   }
@@ -75,7 +76,7 @@ export async function safeFetchImage(
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel()
       if (redirects >= (options.maxRedirects ?? 3)) throw unreachable('Too many redirects.')
-      url = checkUrl(new URL(location, url).toString(), options)
+      url = checkUrl(location, options, url)
       continue
     }
     if (!response.ok || !response.body) {
