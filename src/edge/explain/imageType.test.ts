@@ -13,6 +13,7 @@ describe('sniffImageType', () => {
     ['image/gif', bytes('GIF89a')],
     ['image/webp', bytes('RIFF', [0, 0, 0, 0], 'WEBPVP8 ')],
     ['image/avif', bytes([0, 0, 0, 0x1c], 'ftypavif')],
+    ['image/avif', bytes([0, 0, 0, 0x18], 'ftypmif1', [0, 0, 0, 0], 'mif1avif')],
     ['image/heic', bytes([0, 0, 0, 0x18], 'ftypheic')],
     [undefined, bytes('%PDF-1.7')],
   ])('recognises %s', (type, data) => {
