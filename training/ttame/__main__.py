@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--label-smoothing", type=float, default=0.2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
+    p.add_argument("--init", type=Path, help="start from this backbone checkpoint (a second, fine-tuning cycle)")
 
     p = sub.add_parser("train-attention", help="train T-TAME on a frozen backbone")
     p.add_argument("--backbone", required=True)
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
         from .train import train_backbone
         summary = train_backbone(args.backbone, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                  weight_decay=args.weight_decay, optimizer=args.optimizer,
-                                 label_smoothing=args.label_smoothing, seed=args.seed, limit=args.limit)
+                                 label_smoothing=args.label_smoothing, seed=args.seed, limit=args.limit,
+                                 init=args.init)
     elif args.command == "train-attention":
         from .train import train_attention
         summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,

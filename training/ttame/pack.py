@@ -22,19 +22,31 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def _summary(run_dir: Path, name: str) -> dict:
+    path = run_dir / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _backbone_chain(weights: Path) -> list[dict]:
+    """The train-backbone runs behind a checkpoint, first to last (a fine-tuning run names its `init`)."""
+    run = _summary(weights.parent, "train-backbone")
+    if not run:
+        return []
+    return (_backbone_chain(Path(run["init"])) if run.get("init") else []) + [run]
+
+
 def export_pack(checkpoint: Path, out: Path, *, pack_id: str, version: str, evaluation: Path | None,
                 hardware: str | None, command: str) -> dict:
     model = load_explained(checkpoint)
-    run_dir = checkpoint.parent
-    runs = {name: json.loads((run_dir / f"{name}.json").read_text())
-            for name in ("train-backbone", "train-attention") if (run_dir / f"{name}.json").exists()}
-    attention_run = runs.get("train-attention", {})
-    backbone_run = runs.get("train-backbone", {})
+    attention_run = _summary(checkpoint.parent, "train-attention")
+    backbone_runs = _backbone_chain(Path(attention_run["weights"])) if attention_run.get("weights") else []
+    backbone_run = backbone_runs[-1] if backbone_runs else {}
     training = {
         "data": "CIFAR-10 train split (../shared/datasets/cifar10/train.tar.gz) minus a fixed 5000-image validation slice",
         "seed": int(attention_run.get("seed", 0)),
-        "epochs": {"backbone": int(backbone_run.get("epochs", 0)), "attention": int(attention_run.get("epochs", 0))},
-        "commands": [r["command"] for r in (backbone_run, attention_run) if "command" in r] + [command],
+        "epochs": {"backbone": sum(int(r["epochs"]) for r in backbone_runs),
+                   "attention": int(attention_run.get("epochs", 0))},
+        "commands": [r["command"] for r in (*backbone_runs, attention_run) if "command" in r] + [command],
         "hardware": hardware or f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__} (CPU)",
         "log": {
             "backbone": backbone_run.get("history", [])[-1:],

@@ -75,14 +75,16 @@ def fit(step_loss, data: ImageSet, *, optimizer, epochs: int, batch_size: int, s
 
 
 def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr: float, weight_decay: float,
-                   optimizer: str, label_smoothing: float, seed: int, limit: int | None = None) -> dict:
-    """Supervised training on the CIFAR-10 train split (validation slice held out); saves out/backbone.pt."""
+                   optimizer: str, label_smoothing: float, seed: int, limit: int | None = None,
+                   init: Path | None = None) -> dict:
+    """Supervised training on the CIFAR-10 train split (validation slice held out); saves out/backbone.pt.
+    `init` starts from an earlier run's checkpoint; the summary records it so a pack's provenance is the chain."""
     torch.manual_seed(seed)
     spec = BACKBONES[backbone]
     train, val = load_split("train"), load_split("val")
     if limit:
         train, val = train.subset(torch.arange(limit)), val.subset(torch.arange(min(limit, len(val))))
-    model = build_classifier(backbone, 10)
+    model = build_classifier(backbone, 10, str(init) if init else None)
     standardize = Standardize(spec.mean, spec.std)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -98,8 +100,8 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
     history = fit(step_loss, train, optimizer=_optimizer(model.parameters(), optimizer, lr, weight_decay),
                   epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "backbone-log.jsonl",
                   after_epoch=after_epoch)
-    return {"backbone": backbone, "epochs": epochs, "seed": seed, "val_top1": history[-1]["val_top1"],
-            "history": history}
+    return {"backbone": backbone, "epochs": epochs, "seed": seed, "init": str(init) if init else None,
+            "val_top1": history[-1]["val_top1"], "history": history}
 
 
 def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: int, batch_size: int, lr: float,
