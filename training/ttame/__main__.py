@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--methods", default="ttame,gradcam,gradcampp,scorecam,rise,random,centre")
     p.add_argument("--report", type=Path, help="also (re)write this markdown report from every results JSON beside --out")
 
+    p = sub.add_parser("sanity", help="recompute the IV-F3 sanity checks of an evaluate results JSON")
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--results", type=Path, required=True)
+    p.add_argument("--report", type=Path)
+
     p = sub.add_parser("export", help="write a model pack: manifest.json + model.onnx + classifier.onnx")
     p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")
     p.add_argument("--out", type=Path, required=True, help="pack directory, e.g. models/cifar10-cnn")
@@ -77,6 +82,12 @@ def main(argv: list[str] | None = None) -> None:
                  rise_images=args.rise_images, rise_masks=args.rise_masks, command=command)
         if args.report:
             write_report(args.out.parent, args.report)
+        return
+    elif args.command == "sanity":
+        from .evaluate import rerun_sanity, write_report
+        rerun_sanity(args.checkpoint, args.results)
+        if args.report:
+            write_report(args.results.parent, args.report)
         return
     else:
         from .pack import export_pack

@@ -28,18 +28,20 @@ def _reinitialise(module: nn.Module, seed: int) -> None:
 
 
 @torch.no_grad()
-def sanity_checks(model: ExplainedClassifier, images: torch.Tensor, top_layer: str, seed: int = 0) -> dict[str, float]:
-    """Mean rank correlation between the original maps (for the original model-truth class) and the maps after
-    randomising (a) the attention weights, (b) the backbone's `top_layer` module."""
+def sanity_checks(model: ExplainedClassifier, images: torch.Tensor, seed: int = 0) -> dict[str, float]:
+    """Mean rank correlation between the maps (for the original model-truth class) and the maps after randomising
+    (a) the attention weights, (b) the backbone's feature layers cascading from the top (Adebayo et al.)."""
     model.eval()
     logits, maps = model(images)
     index = torch.arange(len(images)), logits.argmax(1)
     reference = maps[index]
     out = {}
-    randomised_attention = copy.deepcopy(model)
-    _reinitialise(randomised_attention.attention, seed)
-    out["attention"] = rank_correlation(reference, randomised_attention(images)[1][index]).mean().item()
-    randomised_backbone = copy.deepcopy(model)
-    _reinitialise(randomised_backbone.backbone.classifier.get_submodule(top_layer), seed)
-    out[f"backbone:{top_layer}"] = rank_correlation(reference, randomised_backbone(images)[1][index]).mean().item()
+    randomised = copy.deepcopy(model)
+    _reinitialise(randomised.attention, seed)
+    out["attention"] = rank_correlation(reference, randomised(images)[1][index]).mean().item()
+    randomised, layers = copy.deepcopy(model), []
+    for layer in reversed(model.spec.feature_layers):
+        _reinitialise(randomised.backbone.classifier.get_submodule(layer), seed)
+        layers.append(layer)
+        out["backbone:" + "+".join(layers)] = rank_correlation(reference, randomised(images)[1][index]).mean().item()
     return out
