@@ -73,10 +73,8 @@ COLUMNS = ["AD100", "IC100", "AD50", "IC50", "AD15", "IC15", "MoRF", "LeRF"]
 
 def write_report(results_dir: Path, report: Path) -> None:
     sections = []
-    for path in sorted(results_dir.glob("*.json")):
-        data = json.loads(path.read_text())
-        if "methods" not in data:
-            continue
+    runs = [json.loads(path.read_text()) for path in sorted(results_dir.glob("*.json"))]
+    for data in sorted((r for r in runs if "methods" in r), key=lambda r: (r["backbone"], -r["images"])):
         lines = [f"### {data['backbone']} ({data['family']}), {data['images']} CIFAR-10 test images",
                  "", f"Command: `{data['command']}`", "",
                  "| method | " + " | ".join(f"{c}{'↓' if c.startswith('AD') or c == 'MoRF' else '↑'}" for c in COLUMNS)
@@ -87,7 +85,7 @@ def write_report(results_dir: Path, report: Path) -> None:
             lines.append(f"| {row['name']} | " + " | ".join(f"{row[c]:.2f}" for c in COLUMNS)
                          + f" | {fp} | {row['msPerExplanation']:.2f} | {row['images']} |")
         sanity = ", ".join(f"{k}: {v:.3f}" for k, v in data.get("sanity", {}).items())
-        lines += ["", f"Sanity check (IV-F3) on {SANITY_IMAGES} of these images: mean Spearman correlation of the "
+        lines += ["", f"Sanity check (IV-F3) on {min(SANITY_IMAGES, data['images'])} of these images: mean Spearman correlation of the "
                   f"T-TAME maps with the maps after randomising the attention, or the backbone's feature layers "
                   f"cascading from the top: {sanity} (near 0 = the maps depend on what was randomised)."]
         sections.append("\n".join(lines))
