@@ -42,3 +42,16 @@ def test_features_shapes_and_one_training_step_lowers_the_loss(name):
     after = attention_step_loss(model, images)["loss"]
     assert after.item() < before.item()
     assert all(p.grad is None for p in model.backbone.parameters())  # the backbone stays frozen
+
+
+def test_pretrained_names_a_real_torchvision_enum_or_refuses():
+    import torchvision
+
+    from ttame.backbones import build_classifier
+
+    for name, spec in BACKBONES.items():
+        if spec.pretrained_weights:  # resolvable without downloading anything
+            assert torchvision.models.get_weight(spec.pretrained_weights) is not None
+        else:
+            with pytest.raises(ValueError, match="no pretrained weights"):
+                build_classifier(name, 10, "pretrained")

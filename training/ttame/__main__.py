@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> None:
 
     p = sub.add_parser("train-attention", help="train T-TAME on a frozen backbone")
     p.add_argument("--backbone", required=True)
-    p.add_argument("--weights", help="local backbone checkpoint (.pt) or a torchvision weights enum name")
+    p.add_argument("--weights",
+                   help="local backbone checkpoint (.pt), a torchvision weights enum name, or `pretrained`")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--batch-size", type=int, default=64)

@@ -142,8 +142,13 @@ BACKBONES: dict[str, BackboneSpec] = {
 
 
 def build_classifier(name: str, num_classes: int, weights: str | None = None) -> nn.Module:
-    """A backbone classifier; `weights` is a local checkpoint path or a torchvision weights enum name."""
+    """A backbone classifier; `weights` is a local checkpoint path, a torchvision weights enum name, or
+    "pretrained" for the entry's own enum (the paper's ImageNet weights)."""
     spec = BACKBONES[name]
+    if weights == "pretrained":
+        if not spec.pretrained_weights:
+            raise ValueError(f"{name} has no pretrained weights to download; train it with train-backbone")
+        weights = spec.pretrained_weights
     if weights and not weights.endswith((".pt", ".pth")):
         model = getattr(torchvision.models, name)(weights=weights)  # downloads where the network allows
     else:
