@@ -121,13 +121,21 @@ class BackboneSpec:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     pretrained_weights: str | None = None  # torchvision weights enum name, where the network allows
+    # Target layer of the CAM baselines; None = the last feature layer. A ViT's head reads only the class token,
+    # so the patch tokens of the last block get no gradient: CAMs use that block's first LayerNorm instead,
+    # as pytorch-grad-cam (the paper's baseline implementation) recommends for ViTs.
+    cam_layer: str | None = None
+
+    @property
+    def cam_target(self) -> str:
+        return self.cam_layer or self.feature_layers[-1]
 
 
 BACKBONES: dict[str, BackboneSpec] = {
     "cifar_resnet": BackboneSpec("cnn", lambda n: CifarResNet(num_classes=n), ("layer1", "layer2", "layer3"),
                                  32, 32, CIFAR10_MEAN, CIFAR10_STD),
     "cifar_vit": BackboneSpec("vit", lambda n: CifarViT(num_classes=n), ("blocks.3", "blocks.4", "blocks.5"),
-                              32, 32, CIFAR10_MEAN, CIFAR10_STD),
+                              32, 32, CIFAR10_MEAN, CIFAR10_STD, cam_layer="blocks.5.ln1"),
     "vgg16": BackboneSpec("cnn", lambda n: torchvision.models.vgg16(num_classes=n),
                           ("features.16", "features.23", "features.30"),
                           224, 256, IMAGENET_MEAN, IMAGENET_STD, "VGG16_Weights.IMAGENET1K_V1"),
@@ -137,7 +145,8 @@ BACKBONES: dict[str, BackboneSpec] = {
     "vit_b_16": BackboneSpec("vit", lambda n: torchvision.models.vit_b_16(num_classes=n),
                              ("encoder.layers.encoder_layer_9", "encoder.layers.encoder_layer_10",
                               "encoder.layers.encoder_layer_11"),
-                             224, 256, IMAGENET_MEAN, IMAGENET_STD, "ViT_B_16_Weights.IMAGENET1K_V1"),
+                             224, 256, IMAGENET_MEAN, IMAGENET_STD, "ViT_B_16_Weights.IMAGENET1K_V1",
+                             cam_layer="encoder.layers.encoder_layer_11.ln_1"),
 }
 
 

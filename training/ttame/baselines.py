@@ -42,17 +42,23 @@ class TTameMethod(Method):
 
 
 class CAM(Method):
-    """Class activation maps on the last T-TAME feature layer: relu(sum_k w_k A_k)."""
+    """Class activation maps relu(sum_k w_k A_k) on the backbone's CAM target layer (`BackboneSpec.cam_target`)."""
 
     def activations(self, model, images, targets, need_grad: bool):
-        with torch.set_grad_enabled(need_grad):
-            # the backbone is frozen, so the graph must start at the input for gradients to reach the features
-            features, logits = model.backbone(model.standardize(images.requires_grad_(need_grad)))
-            last = features[-1]
-            if need_grad:
-                grads = torch.autograd.grad(logits.gather(1, targets[:, None]).sum(), last)[0]
-                return adapt_features([last], model.family)[0].detach(), adapt_features([grads], model.family)[0]
-        return adapt_features([last], model.family)[0], None
+        captured: list[torch.Tensor] = []
+        layer = model.backbone.classifier.get_submodule(model.spec.cam_target)
+        hook = layer.register_forward_hook(lambda module, inputs, output: captured.append(output))
+        try:
+            with torch.set_grad_enabled(need_grad):
+                # the backbone is frozen, so the graph must start at the input for gradients to reach the layer
+                logits = model.backbone(model.standardize(images.requires_grad_(need_grad)))[1]
+                acts = captured[0]
+                grads = torch.autograd.grad(logits.gather(1, targets[:, None]).sum(), acts)[0] if need_grad else None
+        finally:
+            hook.remove()
+        if grads is None:
+            return adapt_features([acts.detach()], model.family)[0], None
+        return tuple(adapt_features([acts.detach(), grads], model.family))
 
     def channel_weights(self, model, images, targets, acts, grads) -> torch.Tensor:
         raise NotImplementedError

@@ -30,7 +30,9 @@ def _reinitialise(module: nn.Module, seed: int) -> None:
 @torch.no_grad()
 def sanity_checks(model: ExplainedClassifier, images: torch.Tensor, seed: int = 0) -> dict[str, float]:
     """Mean rank correlation between the maps (for the original model-truth class) and the maps after randomising
-    (a) the attention weights, (b) the backbone's feature layers cascading from the top (Adebayo et al.)."""
+    (a) the attention weights, (b) the backbone's feature layers cascading from the top, then the whole backbone
+    (Adebayo et al.'s cascade down to full randomisation: in residual networks, the stream below the feature
+    layers can carry much of what they pass on)."""
     model.eval()
     logits, maps = model(images)
     index = torch.arange(len(images)), logits.argmax(1)
@@ -44,4 +46,6 @@ def sanity_checks(model: ExplainedClassifier, images: torch.Tensor, seed: int = 
         _reinitialise(randomised.backbone.classifier.get_submodule(layer), seed)
         layers.append(layer)
         out["backbone:" + "+".join(layers)] = rank_correlation(reference, randomised(images)[1][index]).mean().item()
+    _reinitialise(randomised.backbone.classifier, seed)
+    out["backbone:all"] = rank_correlation(reference, randomised(images)[1][index]).mean().item()
     return out

@@ -1,0 +1,31 @@
+import pytest
+import torch
+
+from ttame.baselines import CAM, METHODS
+from ttame.model import ExplainedClassifier
+
+
+@pytest.mark.parametrize("backbone", ["cifar_resnet", "cifar_vit"])
+def test_cam_target_layer_receives_the_class_gradient(backbone):
+    # A ViT's head reads the class token only, so the last block's patch tokens get no gradient and CAMs taken
+    # there are constant; the spec points ViT CAMs at that block's LayerNorm, where the gradient does arrive.
+    model = ExplainedClassifier(backbone, 10).eval()
+    acts, grads = CAM().activations(model, torch.rand(3, 3, 32, 32), torch.tensor([0, 3, 7]), need_grad=True)
+    assert acts.shape == grads.shape and acts.dim() == 4
+    assert (grads.flatten(1).abs().sum(1) > 0).all()
+    assert (grads.flatten(2).std(2).mean(1) > 0).all()  # varies over the spatial positions
+
+
+@pytest.mark.parametrize("method", ["gradcam", "gradcampp", "scorecam"])
+def test_cam_baselines_give_min_max_scaled_image_sized_maps(method):
+    model = ExplainedClassifier("cifar_vit", 10).eval()
+    maps = METHODS[method]()(model, torch.rand(3, 3, 32, 32), torch.tensor([0, 3, 7]))
+    assert maps.shape == (3, 32, 32)
+    assert maps.min() >= 0 and maps.max() <= 1
+
+
+def test_cam_leaves_no_hook_behind():
+    model = ExplainedClassifier("cifar_vit", 10).eval()
+    layer = model.backbone.classifier.get_submodule(model.spec.cam_target)
+    METHODS["gradcam"]()(model, torch.rand(2, 3, 32, 32), torch.tensor([1, 2]))
+    assert not layer._forward_hooks
