@@ -87,7 +87,7 @@ def write_report(results_dir: Path, report: Path) -> None:
         sanity = ", ".join(f"{k}: {v:.3f}" for k, v in data.get("sanity", {}).items())
         lines += ["", f"Sanity check (IV-F3) on {min(SANITY_IMAGES, data['images'])} of these images: mean Spearman correlation of the "
                   f"T-TAME maps with the maps after randomising the attention, or the backbone's feature layers "
-                  f"cascading from the top: {sanity} (near 0 = the maps depend on what was randomised)."]
+                  f"cascading from the top, then the whole backbone: {sanity} (near 0 = the maps depend on what was randomised)."]
         sections.append("\n".join(lines))
     report.parent.mkdir(parents=True, exist_ok=True)
     header = report.read_text().split("<!-- results -->")[0] if report.exists() else "# Results\n\n"
