@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -59,29 +58,24 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('the local stack explains
     expect(models.find((m) => m.default)?.id).toBe('cifar10-cnn')
   })
 
-  it.skipIf(!existsSync(new URL('../../models/cifar10-vit/manifest.json', import.meta.url)))(
-    'explains with the ViT pack when a request names it',
-    async () => {
-      const listed = await fetch(`${stack.edgeUrl}/v1/models`, {
-        headers: { Authorization: `Bearer ${stack.apiKey}` },
-      })
-      const vit = ((await listed.json()) as { models: ModelInfo[] }).models.find(
-        (m) => m.id === 'cifar10-vit',
-      )
-      expect(vit).toMatchObject({ family: 'vit', default: false, mapSize: { width: 8, height: 8 } })
+  it.skipIf(!hasModelPack('cifar10-vit'))('explains with the ViT pack when a request names it', async () => {
+    const listed = await fetch(`${stack.edgeUrl}/v1/models`, {
+      headers: { Authorization: `Bearer ${stack.apiKey}` },
+    })
+    const vit = ((await listed.json()) as { models: ModelInfo[] }).models.find((m) => m.id === 'cifar10-vit')
+    expect(vit).toMatchObject({ family: 'vit', default: false, mapSize: { width: 8, height: 8 } })
 
-      const response = await explain(multipart(photo(3).bytes, { model: 'cifar10-vit', topK: '2' }), {
-        type: null,
-      })
-      expect(response.status).toBe(200)
-      const result = (await response.json()) as ExplainResponse
-      expect(result.model).toMatchObject({ id: 'cifar10-vit', version: vit?.version })
-      expect(result.explanations.map((e) => e.classId)).toEqual(result.predictions.map((p) => p.classId))
-      for (const explanation of result.explanations) {
-        expect(Buffer.from(explanation.map, 'base64').subarray(0, 4)).toEqual(PNG)
-      }
-    },
-  )
+    const response = await explain(multipart(photo(3).bytes, { model: 'cifar10-vit', topK: '2' }), {
+      type: null,
+    })
+    expect(response.status).toBe(200)
+    const result = (await response.json()) as ExplainResponse
+    expect(result.model).toMatchObject({ id: 'cifar10-vit', version: vit?.version })
+    expect(result.explanations.map((e) => e.classId)).toEqual(result.predictions.map((p) => p.classId))
+    for (const explanation of result.explanations) {
+      expect(Buffer.from(explanation.map, 'base64').subarray(0, 4)).toEqual(PNG)
+    }
+  })
 
   it('explains a photograph on a miss and answers the same request from the cache', async () => {
     const { bytes } = photo(0)

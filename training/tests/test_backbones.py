@@ -1,7 +1,8 @@
 import pytest
 import torch
+import torchvision
 
-from ttame.backbones import BACKBONES
+from ttame.backbones import BACKBONES, build_classifier
 from ttame.model import ExplainedClassifier
 from ttame.train import attention_step_loss
 
@@ -45,10 +46,6 @@ def test_features_shapes_and_one_training_step_lowers_the_loss(name):
 
 
 def test_pretrained_names_a_real_torchvision_enum_or_refuses():
-    import torchvision
-
-    from ttame.backbones import build_classifier
-
     for name, spec in BACKBONES.items():
         if spec.pretrained_weights:  # resolvable without downloading anything
             assert torchvision.models.get_weight(spec.pretrained_weights) is not None

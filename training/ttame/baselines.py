@@ -56,9 +56,8 @@ class CAM(Method):
                 grads = torch.autograd.grad(logits.gather(1, targets[:, None]).sum(), acts)[0] if need_grad else None
         finally:
             hook.remove()
-        if grads is None:
-            return adapt_features([acts.detach()], model.family)[0], None
-        return tuple(adapt_features([acts.detach(), grads], model.family))
+        acts = adapt_features([acts.detach()], model.family)[0]
+        return acts, (adapt_features([grads], model.family)[0] if grads is not None else None)
 
     def channel_weights(self, model, images, targets, acts, grads) -> torch.Tensor:
         raise NotImplementedError

@@ -8,7 +8,7 @@ export const MODELS_DIR = resolve(process.env.MODELS_DIR ?? resolve(import.meta.
 export const PACK_ID = 'cifar10-cnn'
 const PACK_DIR = join(MODELS_DIR, PACK_ID)
 
-export const hasModelPack = () => existsSync(join(PACK_DIR, 'manifest.json'))
+export const hasModelPack = (id = PACK_ID) => existsSync(join(MODELS_DIR, id, 'manifest.json'))
 
 /** A copy of the real pack in a fresh models dir, with `edit` applied to its manifest JSON. */
 export async function copyPack(
