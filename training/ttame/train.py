@@ -84,13 +84,15 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
     train, val = load_split("train"), load_split("val")
     if limit:
         train, val = train.subset(torch.arange(limit)), val.subset(torch.arange(min(limit, len(val))))
-    model = build_classifier(backbone, 10, str(init) if init else None)
+    # channels_last: oneDNN's CPU convolutions then skip a layout reorder (~16 % more img/s for cifar_resnet)
+    model = build_classifier(backbone, 10, str(init) if init else None).to(memory_format=torch.channels_last)
     standardize = Standardize(spec.mean, spec.std)
     out.mkdir(parents=True, exist_ok=True)
 
     def step_loss(images, labels):
         model.train()
-        return {"loss": F.cross_entropy(model(standardize(images)), labels, label_smoothing=label_smoothing)}
+        logits = model(standardize(images.contiguous(memory_format=torch.channels_last)))
+        return {"loss": F.cross_entropy(logits, labels, label_smoothing=label_smoothing)}
 
     def after_epoch(epoch):
         model.eval()
