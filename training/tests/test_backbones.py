@@ -9,6 +9,7 @@ from ttame.train import attention_step_loss
 # (backbone, adapted feature shapes (C, H, W), map size)
 EXPECTED = {
     "cifar_resnet": ([(48, 16, 16), (96, 8, 8), (192, 4, 4)], (16, 16)),
+    "cifar_resnet_wide": ([(64, 16, 16), (128, 8, 8), (192, 4, 4)], (16, 16)),
     "cifar_vit": ([(128, 8, 8)] * 3, (8, 8)),
     "vgg16": ([(256, 28, 28), (512, 14, 14), (512, 7, 7)], (28, 28)),
     "resnet50": ([(512, 28, 28), (1024, 14, 14), (2048, 7, 7)], (28, 28)),

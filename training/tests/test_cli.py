@@ -29,5 +29,6 @@ def test_train_backbone_attention_and_export_a_pack(tmp_path):
     assert manifest["mapSize"] == {"width": 16, "height": 16}
     assert manifest["training"]["epochs"] == {"backbone": 1, "attention": 1}
     assert len(manifest["training"]["commands"]) == 3
+    assert manifest["training"]["hardware"].endswith("(CPU)")  # the runs record where they trained
     assert 0 <= manifest["metrics"]["top1"] <= 1
     assert (pack / manifest["onnx"]["file"]).exists() and (pack / manifest["classifier"]["file"]).exists()

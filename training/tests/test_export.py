@@ -1,8 +1,4 @@
 """Export parity: the ONNX graph, run by onnxruntime-node, matches PyTorch."""
-import json
-import shutil
-import subprocess
-
 import pytest
 import torch
 
@@ -10,24 +6,9 @@ from ttame.attention import min_max
 from ttame.export import export_onnx
 from ttame.model import ExplainedClassifier
 
-from conftest import REPO
+from conftest import needs_onnxruntime, run_onnx
 
-RUNNER = REPO / "training" / "tools" / "onnx_run.mjs"
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (REPO / "node_modules" / "onnxruntime-node").exists(),
-    reason="needs node and onnxruntime-node (run `npm ci` first)",
-)
-
-
-def run_onnx(model_path, feeds: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    request = {"model": str(model_path), "feeds": {
-        name: {"type": "int64" if t.dtype == torch.int64 else "float32", "dims": list(t.shape),
-               "data": t.flatten().tolist()} for name, t in feeds.items()}}
-    done = subprocess.run(["node", str(RUNNER)], input=json.dumps(request), capture_output=True, text=True,
-                          check=True, cwd=REPO)
-    out = json.loads(done.stdout)
-    dtype = {"class_ids": torch.int64}
-    return {k: torch.tensor(v["data"], dtype=dtype.get(k, torch.float32)).view(*v["dims"]) for k, v in out.items()}
+pytestmark = needs_onnxruntime
 
 
 @pytest.fixture(scope="module", params=["cifar_resnet", "cifar_vit"])

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     p.add_argument("--init", type=Path, help="start from this backbone checkpoint (a second, fine-tuning cycle)")
+    p.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda")
 
     p = sub.add_parser("train-attention", help="train T-TAME on a frozen backbone")
     p.add_argument("--backbone", required=True)
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
+    p.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda")
 
     p = sub.add_parser("evaluate", help="AD/IC/ROAD of T-TAME vs baselines on the CIFAR-10 test split")
     p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")
@@ -71,12 +73,12 @@ def main(argv: list[str] | None = None) -> None:
         summary = train_backbone(args.backbone, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                  weight_decay=args.weight_decay, optimizer=args.optimizer,
                                  label_smoothing=args.label_smoothing, seed=args.seed, limit=args.limit,
-                                 init=args.init)
+                                 init=args.init, device=torch.device(args.device))
     elif args.command == "train-attention":
         from .train import train_attention
         summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-                                  seed=args.seed, limit=args.limit)
+                                  seed=args.seed, limit=args.limit, device=torch.device(args.device))
     elif args.command == "evaluate":
         from .evaluate import evaluate, write_report
         evaluate(args.checkpoint, args.out, images=args.images, methods=args.methods.split(","),

@@ -72,14 +72,19 @@ def to_float(images: torch.Tensor) -> torch.Tensor:
 
 
 def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random crop of the 4-pixel reflect-padded image + horizontal flip, on a float NCHW batch."""
+    """Random crop of the 4-pixel reflect-padded image + horizontal flip, on a float NCHW batch on any device.
+    The draws come from the CPU `generator`, so a run's augmentation stream is the same on CPU and GPU."""
     n, _, h, w = batch.shape
     padded = torch.nn.functional.pad(batch, (4, 4, 4, 4), mode="reflect")
-    offsets = torch.randint(0, 9, (n, 2), generator=generator).tolist()
-    out = torch.stack([p[:, y : y + h, x : x + w] for p, (y, x) in zip(padded, offsets)])
-    flip = torch.rand(n, generator=generator) < 0.5
-    out[flip] = out[flip].flip(3)
-    return out
+    offsets = torch.randint(0, 9, (n, 2), generator=generator).to(batch.device)
+    flip = (torch.rand(n, generator=generator) < 0.5).to(batch.device)
+    # One gather instead of a crop per image; a flipped image reads its columns right to left.
+    rows = offsets[:, :1] + torch.arange(h, device=batch.device)
+    cols = offsets[:, 1:] + torch.arange(w, device=batch.device)
+    cols = torch.where(flip[:, None], cols.flip(1), cols)
+    return padded[torch.arange(n, device=batch.device)[:, None, None, None],
+                  torch.arange(batch.shape[1], device=batch.device)[None, :, None, None],
+                  rows[:, None, :, None], cols[:, None, None, :]]
 
 
 def batches(data: ImageSet, batch_size: int, *, shuffle: bool, generator: torch.Generator | None = None):

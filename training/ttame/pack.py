@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import platform
 from pathlib import Path
 
 import torch
@@ -10,16 +9,9 @@ import torch
 from .data import load_split
 from .export import write_pack
 from .model import load_explained
-from .train import accuracy
+from .train import accuracy, describe
 
 METRIC_KEYS = ("AD100", "IC100", "AD50", "IC50", "AD15", "IC15", "MoRF", "LeRF")
-
-
-def _cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def _summary(run_dir: Path, name: str) -> dict:
@@ -35,6 +27,12 @@ def _backbone_chain(weights: Path) -> list[dict]:
     return (_backbone_chain(Path(run["init"])) if run.get("init") else []) + [run]
 
 
+def _hardware(backbone_runs: list[dict], attention_run: dict) -> str:
+    """Where the runs trained, as they recorded it (runs older than that field trained on this machine's CPU)."""
+    seen = dict.fromkeys(r.get("hardware") or describe(torch.device("cpu")) for r in (*backbone_runs, attention_run))
+    return "; ".join(seen)
+
+
 def export_pack(checkpoint: Path, out: Path, *, pack_id: str, version: str, evaluation: Path | None,
                 hardware: str | None, command: str) -> dict:
     model = load_explained(checkpoint)
@@ -47,7 +45,7 @@ def export_pack(checkpoint: Path, out: Path, *, pack_id: str, version: str, eval
         "epochs": {"backbone": sum(int(r["epochs"]) for r in backbone_runs),
                    "attention": int(attention_run.get("epochs", 0))},
         "commands": [r["command"] for r in (*backbone_runs, attention_run) if "command" in r] + [command],
-        "hardware": hardware or f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__} (CPU)",
+        "hardware": hardware or _hardware(backbone_runs, attention_run),
         "log": {
             "backbone": backbone_run.get("history", [])[-1:],
             "attention": attention_run.get("history", [])[-1:],

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 import time
 from pathlib import Path
 
@@ -15,6 +16,26 @@ from .loss import LossWeights, mask_images, select_maps, ttame_loss
 from .model import ExplainedClassifier, Standardize
 
 
+def describe(device: torch.device) -> str:
+    """The hardware a run trained on, for its summary and the pack manifest."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
+    return f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__} (CPU)"
+
+
+def _cpu_name() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def cpu_state(model: torch.nn.Module) -> dict:
+    """State dict on the CPU, so a checkpoint written on a GPU loads anywhere."""
+    return {k: v.cpu() for k, v in model.state_dict().items()}
+
+
 def log(event: dict, log_file: Path | None) -> None:
     line = json.dumps(event)
     print(line, flush=True)
@@ -24,10 +45,10 @@ def log(event: dict, log_file: Path | None) -> None:
 
 
 @torch.no_grad()
-def accuracy(classify, data: ImageSet, batch_size: int = 500) -> float:
+def accuracy(classify, data: ImageSet, batch_size: int = 500, device: torch.device = torch.device("cpu")) -> float:
     correct = 0
     for images, labels in batches(data, batch_size, shuffle=False):
-        correct += (classify(images).argmax(1) == labels).sum().item()
+        correct += (classify(images.to(device)).argmax(1).cpu() == labels).sum().item()
     return correct / len(data)
 
 
@@ -46,7 +67,7 @@ def one_cycle(opt, lr: float, steps: int, **kwargs):
 
 
 def fit(step_loss, data: ImageSet, *, optimizer, epochs: int, batch_size: int, seed: int, log_file: Path,
-        after_epoch) -> list[dict]:
+        after_epoch, device: torch.device) -> list[dict]:
     """The one training loop: augmented shuffled batches -> `step_loss(images, labels)` (a dict of terms with
     "loss") -> optimiser + OneCycle step, progress lines, and `after_epoch(epoch)` (extra fields; checkpointing)."""
     steps = epochs * math.ceil(len(data) / batch_size)
@@ -56,7 +77,7 @@ def fit(step_loss, data: ImageSet, *, optimizer, epochs: int, batch_size: int, s
     for epoch in range(1, epochs + 1):
         start, seen, sums = time.time(), 0, {}
         for images, labels in batches(data, batch_size, shuffle=True, generator=generator):
-            terms = step_loss(augment(images, generator), labels)
+            terms = step_loss(augment(images.to(device), generator), labels.to(device))
             optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             optimizer.step()
@@ -76,7 +97,7 @@ def fit(step_loss, data: ImageSet, *, optimizer, epochs: int, batch_size: int, s
 
 def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr: float, weight_decay: float,
                    optimizer: str, label_smoothing: float, seed: int, limit: int | None = None,
-                   init: Path | None = None) -> dict:
+                   init: Path | None = None, device: torch.device = torch.device("cpu")) -> dict:
     """Supervised training on the CIFAR-10 train split (validation slice held out); saves out/backbone.pt.
     `init` starts from an earlier run's checkpoint; the summary records it so a pack's provenance is the chain."""
     torch.manual_seed(seed)
@@ -85,8 +106,8 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
     if limit:
         train, val = train.subset(torch.arange(limit)), val.subset(torch.arange(min(limit, len(val))))
     # channels_last: oneDNN's CPU convolutions skip a layout reorder (cifar_resnet ~660 vs ~590 img/s in the logs)
-    model = build_classifier(backbone, 10, str(init) if init else None).to(memory_format=torch.channels_last)
-    standardize = Standardize(spec.mean, spec.std)
+    model = build_classifier(backbone, 10, str(init) if init else None).to(device, memory_format=torch.channels_last)
+    standardize = Standardize(spec.mean, spec.std).to(device)
     out.mkdir(parents=True, exist_ok=True)
 
     def step_loss(images, labels):
@@ -96,38 +117,38 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
 
     def after_epoch(epoch):
         model.eval()
-        torch.save({"model": model.state_dict(), "backbone": backbone, "epoch": epoch}, out / "backbone.pt")
-        return {"val_top1": round(accuracy(lambda x: model(standardize(x)), val), 4)}
+        torch.save({"model": cpu_state(model), "backbone": backbone, "epoch": epoch}, out / "backbone.pt")
+        return {"val_top1": round(accuracy(lambda x: model(standardize(x)), val, device=device), 4)}
 
     history = fit(step_loss, train, optimizer=_optimizer(model.parameters(), optimizer, lr, weight_decay),
                   epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "backbone-log.jsonl",
-                  after_epoch=after_epoch)
+                  after_epoch=after_epoch, device=device)
     return {"backbone": backbone, "epochs": epochs, "seed": seed, "init": str(init) if init else None,
-            "val_top1": history[-1]["val_top1"], "history": history}
+            "hardware": describe(device), "val_top1": history[-1]["val_top1"], "history": history}
 
 
 def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: int, batch_size: int, lr: float,
                     weight_decay: float, seed: int, loss_weights: LossWeights = LossWeights(),
-                    limit: int | None = None) -> dict:
+                    limit: int | None = None, device: torch.device = torch.device("cpu")) -> dict:
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
     OneCycleLR. Saves out/attention.pt holding the backbone and attention weights (all the exporter needs)."""
     torch.manual_seed(seed)
-    model = ExplainedClassifier(backbone, 10, weights).train()
+    model = ExplainedClassifier(backbone, 10, weights).to(device).train()
     train = load_split("train")
     if limit:
         train = train.subset(torch.arange(limit))
     out.mkdir(parents=True, exist_ok=True)
 
     def after_epoch(epoch):
-        torch.save({"backbone": backbone, "model": model.state_dict(), "epoch": epoch}, out / "attention.pt")
+        torch.save({"backbone": backbone, "model": cpu_state(model), "epoch": epoch}, out / "attention.pt")
         return {}
 
     optimizer = torch.optim.SGD(model.attention.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
     history = fit(lambda images, _: attention_step_loss(model, images, loss_weights), train, optimizer=optimizer,
                   epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "attention-log.jsonl",
-                  after_epoch=after_epoch)
+                  after_epoch=after_epoch, device=device)
     return {"backbone": backbone, "weights": weights, "epochs": epochs, "seed": seed, "lr": lr,
-            "batch_size": batch_size, "history": history}
+            "batch_size": batch_size, "hardware": describe(device), "history": history}
 
 
 def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
@@ -138,6 +159,6 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     predicted = logits.argmax(1)  # model truth: no labels needed
     maps = torch.sigmoid(model.attention(features))
     psi = select_maps(maps, predicted)
-    own = maps[torch.arange(len(predicted)), predicted]
+    own = maps[torch.arange(len(predicted), device=predicted.device), predicted]
     masked_logits = model.backbone(mask_images(images, own, model.family, model.standardize))[1]
     return ttame_loss(masked_logits, predicted, psi, loss_weights)
