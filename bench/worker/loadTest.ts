@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { freePort } from '../../tests/e2e/localStack'
 
@@ -23,13 +24,25 @@ export interface LoadRow {
 export interface WorkerProcess {
   url: string
   token: string
+  /** From spawn to the first ready `/readyz`: process start, every pack's checksum and session, listening. */
+  startupMs: number
+  /** The worker process's resident memory now and at its peak (VmRSS, VmHWM), MiB. */
+  memory(): { rssMiB: number; peakMiB: number }
   stop(): Promise<void>
+}
+
+function processMemory(pid: number | undefined) {
+  const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : ''
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 }
 }
 
 /** The real worker (src/gpu-worker/main.ts) in its own process, as the edge would reach it. */
 export async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
   const port = await freePort()
   const token = randomBytes(24).toString('hex')
+  const spawned = performance.now()
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/gpu-worker/main.ts'], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', WORKER_TOKEN: token },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -45,17 +58,20 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
     child.kill('SIGTERM')
     await exited
   }
-  for (let waited = 0; waited < 60_000; waited += 200) {
+  for (let waited = 0; waited < 120_000; waited += 200) {
     if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}): ${stderr}`)
     const ready = await fetch(`${url}/readyz`).then(
       (r) => r.ok,
       () => false,
     )
-    if (ready) return { url, token, stop }
+    if (ready) {
+      const startupMs = performance.now() - spawned
+      return { url, token, startupMs, memory: () => processMemory(child.pid), stop }
+    }
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   await stop()
-  throw new Error(`worker not ready within 60 s: ${stderr}`)
+  throw new Error(`worker not ready within 120 s: ${stderr}`)
 }
 
 /** Sum and count of the batch-size histogram, to tell the mean batch of one load run. */

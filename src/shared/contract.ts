@@ -9,15 +9,38 @@ import { z } from '@hono/zod-openapi'
 export const MAX_CLASSES = 10
 
 /** A class is named by id (0-based) or by label. */
-export const classRefSchema = z.union([z.number().int().nonnegative(), z.string().min(1).max(100)])
+export const classRefSchema = z.union([z.number().int().nonnegative(), z.string().min(1).max(100)], {
+  error: 'expected a class id (an integer from 0) or a label',
+})
 
-/** The id a class reference names in a model, or undefined when the model has no such class. */
-export function classIdOf(
-  model: { labels: readonly string[]; numClasses: number },
-  ref: z.infer<typeof classRefSchema>,
-): number | undefined {
-  const id = typeof ref === 'number' ? ref : model.labels.indexOf(ref)
-  return id >= 0 && id < model.numClasses ? id : undefined
+export type ClassRef = z.infer<typeof classRefSchema>
+
+/**
+ * The ids that class references name in a model, in the order asked, or why one of them names no class or
+ * several. Labels match exactly; a label that several classes share (ImageNet has two "crane"s) is refused
+ * rather than guessed. The edge and the worker both resolve with this, each raising its own problem.
+ */
+export function classIdsOf(
+  model: { id: string; labels: readonly string[]; numClasses: number },
+  refs: readonly ClassRef[],
+): { ids: number[] } | { refused: string } {
+  const ids: number[] = []
+  for (const ref of refs) {
+    const candidates =
+      typeof ref === 'number' ? [ref] : model.labels.flatMap((label, id) => (label === ref ? [id] : []))
+    const named = candidates.filter((id) => id < model.numClasses)
+    if (named.length === 0) {
+      return {
+        refused: `Model ${model.id} has no class ${JSON.stringify(ref)} (ids 0..${model.numClasses - 1}).`,
+      }
+    }
+    if (named.length > 1) {
+      const listed = `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`
+      return { refused: `Label ${JSON.stringify(ref)} names classes ${listed} of ${model.id}; ask by id.` }
+    }
+    ids.push(named[0] as number)
+  }
+  return { ids }
 }
 
 export const explainOptionsSchema = z
@@ -30,9 +53,16 @@ export const explainOptionsSchema = z
     topK: z.number().int().min(1).max(MAX_CLASSES).default(3).openapi({
       description: 'How many predictions, and maps for the top-k classes.',
     }),
-    classes: z.array(classRefSchema).min(1).max(MAX_CLASSES).optional().openapi({
-      description: 'Explain exactly these classes (ids or labels); overrides topK for maps.',
-    }),
+    classes: z
+      .array(classRefSchema, { error: 'expected a list of class ids or labels' })
+      .min(1)
+      .max(MAX_CLASSES)
+      .optional()
+      .openapi({
+        description:
+          'Explain exactly these classes (ids or labels, labels matched exactly); overrides topK for maps. ' +
+          'A label that several classes share is refused: ask by id.',
+      }),
     overlay: z.boolean().default(false).openapi({
       description: 'Also return a colour heatmap blended over the original image (PNG, original size).',
     }),
@@ -44,13 +74,17 @@ export type ExplainOptions = z.infer<typeof explainOptionsSchema>
 
 export const sizeSchema = z.object({ width: z.number().int(), height: z.number().int() })
 
+/**
+ * A served model with all its labels: the workers' list (the edge resolves labels with it), `GET /v1/models/{id}`,
+ * and, plus `labelsUrl`, each entry of `GET /v1/models` (../shared/docs/api.md lists `labels` there).
+ */
 export const modelInfoSchema = z
   .object({
     id: z.string(),
     version: z.string(),
     family: z.enum(['cnn', 'vit']),
     numClasses: z.number().int(),
-    labels: z.array(z.string()),
+    labels: z.array(z.string()).openapi({ description: 'Class labels; index = class id.' }),
     input: sizeSchema,
     mapSize: sizeSchema,
     default: z.boolean(),
@@ -59,7 +93,30 @@ export const modelInfoSchema = z
 
 export type ModelInfo = z.infer<typeof modelInfoSchema>
 
-export const modelListSchema = z.object({ models: z.array(modelInfoSchema) }).openapi('ModelList')
+/**
+ * An entry of `GET /v1/models`: the model as the public contract has it, plus a link to the model alone. Its
+ * labels are left out only when the client asks `labels=false` (a 1000-class pack's labels are ~12.7 KB).
+ */
+export const modelListEntrySchema = z
+  // From the shape, not `modelInfoSchema.extend`: that is `allOf: [Model, …]` in OpenAPI, labels still required.
+  .object(modelInfoSchema.shape)
+  .extend({
+    labels: modelInfoSchema.shape.labels.optional().openapi({
+      description: 'Class labels; index = class id. Present unless the list was asked with `labels=false`.',
+    }),
+    labelsUrl: z
+      .url()
+      .openapi({ description: 'This model with its labels: `GET /v1/models/{id}@{version}`.' }),
+  })
+  .openapi('ModelListEntry')
+
+export type ModelListEntry = z.infer<typeof modelListEntrySchema>
+
+/** `GET /v1/models`. */
+export const modelListSchema = z.object({ models: z.array(modelListEntrySchema) }).openapi('ModelList')
+
+/** What a GPU worker answers on `GET /internal/v1/models`: the models with their labels. */
+export const workerModelListSchema = z.object({ models: z.array(modelInfoSchema) })
 
 export const predictionSchema = z
   .object({ classId: z.number().int(), label: z.string(), score: z.number() })
@@ -174,23 +231,41 @@ export const explainResponseSchema = z
 
 export type ExplainResponse = z.infer<typeof explainResponseSchema>
 
+const digits = (value: string) => (/^\d+$/.test(value) ? Number(value) : value)
+
 /**
  * ExplainOptions written as text (a query string or form fields) to the values the schema expects: a digit
- * string is a number (`topK`, class ids), `classes` is comma-separated (and may repeat), `overlay` is
- * `true`/`false`. Anything else is left as text for `explainOptionsSchema` to judge.
+ * string is a number (`topK`, class ids), `classes` is comma-separated or a JSON array (and may repeat),
+ * `overlay` is `true`/`false`. Anything else is left as text for `explainOptionsSchema` to judge.
  */
 export function explainOptionsFromText(fields: Record<string, string | string[]>): Record<string, unknown> {
-  const digits = (value: string) => (/^\d+$/.test(value) ? Number(value) : value)
   const typed: Record<string, unknown> = {}
   for (const [name, raw] of Object.entries(fields)) {
     const values = typeof raw === 'string' ? [raw] : raw
     const last = values.at(-1) ?? ''
-    if (name === 'classes') typed[name] = values.flatMap((v) => v.split(',')).map((v) => digits(v.trim()))
-    else if (name === 'topK') typed[name] = digits(last)
+    if (name === 'classes') {
+      const lists = values.map(classesFromText)
+      typed[name] = lists.find((list) => typeof list === 'string') ?? lists.flat()
+    } else if (name === 'topK') typed[name] = digits(last)
     else if (name === 'overlay') typed[name] = last === 'true' ? true : last === 'false' ? false : last
     else typed[name] = last
   }
   return typed
+}
+
+/**
+ * One `classes` text value. Starting with `[`, it is a JSON array of ids (numbers) and labels (strings, taken
+ * exactly), the one way to name a label that holds a comma; otherwise ids and labels separated by commas,
+ * each trimmed. JSON that does not parse comes back as the text itself, which the schema refuses.
+ */
+function classesFromText(value: string): unknown[] | string {
+  if (!value.trimStart().startsWith('[')) return value.split(',').map((v) => digits(v.trim()))
+  try {
+    // Text that starts with `[` and parses is an array.
+    return JSON.parse(value) as unknown[]
+  } catch {
+    return value
+  }
 }
 
 /** What the worker's explain query carries: options already resolved against the model catalogue. */

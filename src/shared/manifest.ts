@@ -54,7 +54,10 @@ export const manifestSchema = z
       log: z.record(z.string(), z.unknown()).optional(),
     }),
     metrics: z.object({
-      top1: z.number().min(0).max(1),
+      /** Absent when the pack was exported without labelled images to measure it on. */
+      top1: z.number().min(0).max(1).optional(),
+      /** What top-1 was measured on. */
+      top1Data: z.string().optional(),
       explanations: explanationMetricsSchema.optional(),
     }),
   })

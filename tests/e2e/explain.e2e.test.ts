@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
-import type { ExplainResponse, ModelInfo, Problem } from '../../src/shared/contract'
+import type { ExplainResponse, ModelListEntry, Problem } from '../../src/shared/contract'
 import { LocalStack } from './localStack'
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47])
@@ -54,7 +54,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('the local stack explains
     const response = await fetch(`${stack.edgeUrl}/v1/models`, {
       headers: { Authorization: `Bearer ${stack.apiKey}` },
     })
-    const { models } = (await response.json()) as { models: ModelInfo[] }
+    const { models } = (await response.json()) as { models: ModelListEntry[] }
     expect(models.find((m) => m.default)?.id).toBe('cifar10-cnn')
   })
 
@@ -62,7 +62,9 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('the local stack explains
     const listed = await fetch(`${stack.edgeUrl}/v1/models`, {
       headers: { Authorization: `Bearer ${stack.apiKey}` },
     })
-    const vit = ((await listed.json()) as { models: ModelInfo[] }).models.find((m) => m.id === 'cifar10-vit')
+    const vit = ((await listed.json()) as { models: ModelListEntry[] }).models.find(
+      (m) => m.id === 'cifar10-vit',
+    )
     expect(vit).toMatchObject({ family: 'vit', default: false, mapSize: { width: 8, height: 8 } })
 
     const response = await explain(multipart(photo(3).bytes, { model: 'cifar10-vit', topK: '2' }), {

@@ -77,11 +77,11 @@ export class LocalStack {
 
   /**
    * `edgeSettings`: wrangler.toml vars to override (see EDGE_SETTINGS in scripts/start.mjs); `workers`: how many
-   * GPU workers the edge's pool gets.
+   * GPU workers the edge's pool gets; `workerEnv`: their settings (src/gpu-worker/config.ts), e.g. MODELS_DIR.
    */
   constructor(
     private readonly edgeSettings: Record<string, string> = {},
-    private readonly options: { workers?: number } = {},
+    private readonly options: { workers?: number; workerEnv?: Record<string, string> } = {},
   ) {}
 
   get workerPort() {
@@ -132,6 +132,7 @@ export class LocalStack {
       HOST: '127.0.0.1',
       WORKER_TOKEN: this.#token,
       EXECUTION_PROVIDERS: 'cpu',
+      ...this.options.workerEnv,
     })
     this.#workers[index] = worker
     const ready = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok

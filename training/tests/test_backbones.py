@@ -2,7 +2,8 @@ import pytest
 import torch
 import torchvision
 
-from ttame.backbones import BACKBONES, build_classifier
+from ttame.backbones import BACKBONES, build_classifier, default_feature_layers, resolve_backbone
+from ttame.labels import model_labels, read_labels
 from ttame.model import ExplainedClassifier
 from ttame.train import attention_step_loss
 
@@ -52,4 +53,100 @@ def test_pretrained_names_a_real_torchvision_enum_or_refuses():
             assert torchvision.models.get_weight(spec.pretrained_weights) is not None
         else:
             with pytest.raises(ValueError, match="no pretrained weights"):
-                build_classifier(name, 10, "pretrained")
+                build_classifier(spec, "pretrained")
+
+
+# Default T-TAME layers found by probing (the last three stages / blocks), for torchvision classifiers by name.
+DEFAULT_LAYERS = {
+    "resnet18": ("layer2", "layer3", "layer4"),
+    "mobilenet_v3_large": ("features.6", "features.12", "features"),
+    "efficientnet_b0": ("features.3", "features.5", "features"),
+    "convnext_tiny": ("features.3", "features.5", "features"),
+    "densenet121": ("features.denseblock2", "features.denseblock3", "features"),
+    "vit_b_32": tuple(f"encoder.layers.encoder_layer_{i}" for i in (9, 10, 11)),
+}
+
+
+@pytest.mark.parametrize("name", list(DEFAULT_LAYERS))
+def test_torchvision_classifiers_by_name_get_their_last_three_stages_or_blocks(name):
+    model = ExplainedClassifier(name)
+    assert model.feature_layers == DEFAULT_LAYERS[name]
+    assert model.num_classes == 1000 and model.spec.input_size == 224
+    assert model.attention.map_size == ((7, 7) if name == "vit_b_32" else (28, 28))
+    expected_family = "vit" if name.startswith("vit") else "cnn"
+    assert model.family.name == expected_family
+
+
+@pytest.mark.parametrize("name", ["cifar_resnet", "cifar_vit", "resnet50", "vit_b_16"])
+def test_the_defaults_agree_with_the_registrys_explicit_choices(name):
+    spec = BACKBONES[name]
+    assert default_feature_layers(build_classifier(spec), spec) == spec.feature_layers
+
+
+def test_vit_cam_layer_defaults_to_the_last_blocks_first_layernorm():
+    assert ExplainedClassifier("cifar_vit").cam_layer == "blocks.5.ln1"
+    assert ExplainedClassifier("cifar_resnet").cam_layer == "layer3"
+
+
+def test_weights_bring_their_own_class_count(tmp_path):
+    trained = torchvision.models.resnet18(num_classes=37)
+    path = tmp_path / "pets.pth"
+    torch.save({"state_dict": {f"module.{k}": v for k, v in trained.state_dict().items()}}, path)  # DataParallel-style
+    model = ExplainedClassifier("resnet18", weights=str(path))
+    assert model.num_classes == 37 and model.attention.fusion.out_channels == 37
+    assert torch.equal(model.backbone.classifier.fc.weight, trained.fc.weight)
+
+
+SPEC = """
+factory = "tiny_net:build"
+family = "cnn"
+input_size = 64
+resize_shorter = 72
+mean = [0.5, 0.5, 0.5]
+std = [0.25, 0.25, 0.25]
+name = "tiny-net"
+"""
+
+TINY_NET = """
+from torch import nn
+
+def block(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, 2, 1), nn.BatchNorm2d(cout), nn.ReLU())
+
+def build(num_classes):
+    return nn.Sequential(block(3, 8), block(8, 16), block(16, 24), block(24, 32),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, num_classes))
+"""
+
+
+def test_a_spec_file_describes_your_own_module_as_data(tmp_path):
+    (tmp_path / "tiny_net.py").write_text(TINY_NET)
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(SPEC)
+    model = ExplainedClassifier(str(spec_file), num_classes=5)
+    assert model.backbone_name == "tiny-net" and model.spec.resize_shorter == 72
+    assert model.feature_layers == ("1", "2", "3")  # the stages at 16, 8 and 4 px of a 64 px input
+    assert model.attention.map_size == (16, 16) and model.num_classes == 5
+    # checkpoints store the spec's content, so the model is rebuilt without the file
+    again = ExplainedClassifier(model.spec.reference, num_classes=5)
+    assert again.feature_layers == model.feature_layers
+    spec_file.write_text(SPEC + 'colour = "red"\n')
+    with pytest.raises(ValueError, match="unknown keys \\['colour'\\]"):
+        resolve_backbone(str(spec_file))
+
+
+def test_unknown_backbones_are_refused_with_the_choices():
+    with pytest.raises(ValueError, match="torchvision classifier name"):
+        resolve_backbone("resnet51")
+
+
+def test_labels_must_match_the_class_count(tmp_path):
+    labels = tmp_path / "labels.txt"
+    labels.write_text("tiger cat\nhen, rooster\n\n")
+    assert read_labels(labels) == ["tiger cat", "hen, rooster"]
+    with pytest.raises(ValueError, match="2 labels, but the classifier has 10 classes"):
+        model_labels(BACKBONES["cifar_resnet"], 10, read_labels(labels))
+    assert model_labels(BACKBONES["resnet50"], 1000, None)[281] == "tabby"
+    labels.write_text("a\n\nb\n")
+    with pytest.raises(ValueError, match="line 2 is blank"):
+        read_labels(labels)

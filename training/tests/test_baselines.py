@@ -26,6 +26,6 @@ def test_cam_baselines_give_min_max_scaled_image_sized_maps(method):
 
 def test_cam_leaves_no_hook_behind():
     model = ExplainedClassifier("cifar_vit", 10).eval()
-    layer = model.backbone.classifier.get_submodule(model.spec.cam_target)
+    layer = model.backbone.classifier.get_submodule(model.cam_layer)
     METHODS["gradcam"]()(model, torch.rand(2, 3, 32, 32), torch.tensor([1, 2]))
     assert not layer._forward_hooks

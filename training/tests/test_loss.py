@@ -2,6 +2,7 @@ import math
 
 import torch
 
+from ttame.family import FAMILIES
 from ttame.loss import LossWeights, area, mask_images, select_maps, smoothness, ttame_loss
 from ttame.model import Standardize
 
@@ -45,7 +46,7 @@ def test_masking_order_depends_on_the_family():
     standardize = Standardize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
     image = torch.full((1, 3, 2, 2), 0.75)
     own = torch.full((1, 2, 2), 0.5)
-    cnn = mask_images(image, own, "cnn", standardize)  # standardize(E * I) = (0.375 - 0.5) / 0.25
-    vit = mask_images(image, own, "vit", standardize)  # E * standardize(I) = 0.5 * (0.75 - 0.5) / 0.25
+    cnn = mask_images(image, own, FAMILIES["cnn"], standardize)  # standardize(E * I) = (0.375 - 0.5) / 0.25
+    vit = mask_images(image, own, FAMILIES["vit"], standardize)  # E * standardize(I) = 0.5 * (0.75 - 0.5) / 0.25
     assert torch.allclose(cnn, torch.full_like(cnn, -0.5))
     assert torch.allclose(vit, torch.full_like(vit, 0.5))

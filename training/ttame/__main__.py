@@ -1,4 +1,4 @@
-"""CLI: python3 -m ttame {train-backbone,train-attention,evaluate,export} ..."""
+"""CLI: scripts/ttame {train-backbone,train-attention,evaluate,sanity,export} ... (python3 -m ttame with torch)."""
 from __future__ import annotations
 
 import argparse
@@ -9,11 +9,19 @@ from pathlib import Path
 
 import torch
 
+from .labels import read_labels
+
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="python3 -m ttame")
+    parser = argparse.ArgumentParser(prog="ttame")
     parser.add_argument("--threads", type=int, default=2)
+    backbone_help = ("a torchvision classifier name (resnet50, resnet18, mobilenet_v3_large, efficientnet_b0, "
+                     "convnext_tiny, vgg16, vit_b_16, ...), one of ours (cifar_resnet, cifar_vit), or a .toml spec "
+                     "file of your own nn.Module (see ttame/backbones.py: load_spec_file)")
+    data_help = ("a folder of JPEG/PNG/WebP photos, read recursively (labels: ImageFolder sub-folders or "
+                 "--labels-csv); default: CIFAR-10")
+    labels_csv_help = "CSV of path,label rows (path relative to --data; label a class name or id)"
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train-backbone", help="train a CIFAR-10 classifier (no pretrained weights here)")
@@ -31,9 +39,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda")
 
     p = sub.add_parser("train-attention", help="train T-TAME on a frozen backbone")
-    p.add_argument("--backbone", required=True)
-    p.add_argument("--weights",
-                   help="local backbone checkpoint (.pt), a torchvision weights enum name, or `pretrained`")
+    p.add_argument("--backbone", required=True, help=backbone_help)
+    p.add_argument("--weights", help="the classifier's weights: a state dict (.pt/.pth; its class count is the "
+                                     "model's), a torchvision weights enum name, or `pretrained`; none = random init")
+    p.add_argument("--data", type=Path, help=data_help + "; unlabelled photos are enough (T-TAME learns from the "
+                                                          "classifier's own predictions)")
+    p.add_argument("--labels", type=Path, help="text file, one class label a line (default: the backbone's own "
+                                                "CIFAR-10 or ImageNet labels when the class count matches)")
+    p.add_argument("--workers", type=int, default=2, help="DataLoader processes decoding --data")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--batch-size", type=int, default=64)
@@ -43,8 +56,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     p.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda")
 
-    p = sub.add_parser("evaluate", help="AD/IC/ROAD of T-TAME vs baselines on the CIFAR-10 test split")
+    p = sub.add_parser("evaluate", help="AD/IC/ROAD of T-TAME vs baselines on the CIFAR-10 test split or --data")
     p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")
+    p.add_argument("--data", type=Path, help=data_help + "; top-1 is reported where photos are labelled")
+    p.add_argument("--labels-csv", type=Path, help=labels_csv_help)
+    p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", type=Path, required=True, help="JSON file of the results")
     p.add_argument("--images", type=int, default=2000)
     p.add_argument("--rise-images", type=int, default=None, help="evaluate RISE on the first N images only")
@@ -57,6 +73,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", type=Path, required=True)
     p.add_argument("--report", type=Path)
 
+    p = sub.add_parser("labels", help="print the labels a backbone knows (ImageNet's for torchvision), one a line")
+    p.add_argument("--backbone", required=True, help=backbone_help)
+
     p = sub.add_parser("export", help="write a model pack: manifest.json + model.onnx + classifier.onnx")
     p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")
     p.add_argument("--out", type=Path, required=True, help="pack directory, e.g. models/cifar10-cnn")
@@ -64,10 +83,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--version", default="1.0.0")
     p.add_argument("--evaluation", type=Path, help="results JSON of `evaluate` to record in the manifest")
     p.add_argument("--hardware", default=None, help="where training ran (default: this machine)")
+    p.add_argument("--labels", type=Path, help="labels file overriding the checkpoint's (one label a line)")
+    p.add_argument("--data", type=Path, help="labelled photos for the pack's top-1 (" + data_help + ")")
+    p.add_argument("--labels-csv", type=Path, help=labels_csv_help)
+    p.add_argument("--workers", type=int, default=2)
 
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    command = "python3 -m ttame " + " ".join(shlex.quote(a) for a in argv)
+    command = "ttame " + " ".join(shlex.quote(a) for a in argv)
+    labels = read_labels(args.labels) if getattr(args, "labels", None) else None
     if args.command == "train-backbone":
         from .train import train_backbone
         summary = train_backbone(args.backbone, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -78,13 +102,19 @@ def main(argv: list[str] | None = None) -> None:
         from .train import train_attention
         summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-                                  seed=args.seed, limit=args.limit, device=torch.device(args.device))
+                                  seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
+                                  labels=labels, workers=args.workers)
     elif args.command == "evaluate":
         from .evaluate import evaluate, write_report
         evaluate(args.checkpoint, args.out, images=args.images, methods=args.methods.split(","),
-                 rise_images=args.rise_images, rise_masks=args.rise_masks, command=command)
+                 rise_images=args.rise_images, rise_masks=args.rise_masks, command=command, data=args.data,
+                 labels_csv=args.labels_csv, workers=args.workers)
         if args.report:
             write_report(args.out.parent, args.report)
+        return
+    elif args.command == "labels":
+        from .backbones import resolve_backbone
+        print("\n".join(resolve_backbone(args.backbone).labels or ()))
         return
     elif args.command == "sanity":
         from .evaluate import rerun_sanity, write_report
@@ -95,7 +125,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         from .pack import export_pack
         export_pack(args.checkpoint, args.out, pack_id=args.id, version=args.version,
-                    evaluation=args.evaluation, hardware=args.hardware, command=command)
+                    evaluation=args.evaluation, hardware=args.hardware, command=command, labels=labels,
+                    data=args.data, labels_csv=args.labels_csv, workers=args.workers)
         return
     summary["command"] = command
     (args.out / f"{args.command}.json").write_text(json.dumps(summary, indent=2))

@@ -1,24 +1,11 @@
 """The T-TAME attention mechanism (paper III-B, III-C): feature branches + fusion, for any backbone family."""
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-
-def adapt_features(features: Sequence[torch.Tensor], family: str) -> list[torch.Tensor]:
-    """ViT token matrices [B, N+1, D] -> [B, D, sqrt(N), sqrt(N)] (drop the class token); CNN maps pass as they are."""
-    if family == "cnn":
-        return list(features)
-    maps = []
-    for tokens in features:
-        patches = tokens[:, 1:, :]
-        side = math.isqrt(int(patches.shape[1]))  # the token grid is fixed by the input size
-        maps.append(patches.transpose(1, 2).reshape(patches.shape[0], patches.shape[2], side, side))
-    return maps
 
 
 class FeatureBranch(nn.Module):
@@ -34,17 +21,17 @@ class FeatureBranch(nn.Module):
 
 
 class TTAME(nn.Module):
-    """Feature maps of s backbone layers -> one explanation map per class, at the largest feature map's size."""
+    """Feature maps [B, C_i, H_i, W_i] of s backbone layers -> one explanation map per class, at the largest feature
+    map's size. Family-agnostic: the backbone hands over maps (a ViT's tokens already laid out on their grid)."""
 
-    def __init__(self, channels: Sequence[int], num_classes: int, family: str, map_size: tuple[int, int]):
+    def __init__(self, channels: Sequence[int], num_classes: int, map_size: tuple[int, int]):
         super().__init__()
-        self.family = family
         self.map_size = tuple(map_size)
         self.branches = nn.ModuleList(FeatureBranch(c) for c in channels)
         self.fusion = nn.Conv2d(sum(channels), num_classes, 1)  # Fig. 3c
 
     def branch_outputs(self, features: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        return [branch(f) for branch, f in zip(self.branches, adapt_features(features, self.family))]
+        return [branch(f) for branch, f in zip(self.branches, features)]
 
     def forward(self, features: Sequence[torch.Tensor]) -> torch.Tensor:
         """Fused class maps before the output non-linearity, [B, Cls, He, We]."""

@@ -1,21 +1,30 @@
-"""Backbones as data: each entry names its family, builder, the T-TAME feature layers and its input.
+"""Backbones as data: a spec names the family, how to build the classifier, its input and, optionally, the T-TAME
+feature layers (otherwise found by probing: the last three stages of a CNN, the last three blocks of a ViT).
 
-A new backbone is a new entry in BACKBONES, not a new code path. Feature layers are picked by module
-name, the same way for our CIFAR models and torchvision's.
+Three sources give specs, and nothing downstream knows which one did: the registry below (our CIFAR-10 models and
+the paper's three torchvision backbones with its layer choices), any torchvision classifier by name, and a user's
+own `nn.Module` through a small TOML spec file (`load_spec_file`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+import sys
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Callable
 
 import torch
-from torch import nn
 import torchvision
+from torch import nn
 
-from .data import CIFAR10_MEAN, CIFAR10_STD
+from .data import CIFAR10_LABELS, CIFAR10_MEAN, CIFAR10_STD
+from .family import FAMILIES, Family, ModuleCall
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+# The 1000 ImageNet category names ship inside torchvision's code (no download).
+IMAGENET_LABELS = tuple(torchvision.models._meta._IMAGENET_CATEGORIES)
 
 
 # ---- the project's own CIFAR-10 backbones -------------------------------------------------------
@@ -109,79 +118,212 @@ class CifarViT(nn.Module):
         return self.head(x[:, 0])
 
 
-# ---- the registry ---------------------------------------------------------------------------------
+# ---- specs ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class BackboneSpec:
-    family: str  # "cnn" | "vit"
+    name: str
+    family: Family
     build: Callable[[int], nn.Module]  # num_classes -> model
-    feature_layers: tuple[str, ...]  # module names, in network order
     input_size: int
     resize_shorter: int
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
+    num_classes: int  # what a model is built with when neither weights nor labels say otherwise
+    feature_layers: tuple[str, ...] = ()  # module names in network order; () = found by `default_feature_layers`
+    cam_layer: str | None = None  # target layer of the CAM baselines; None = the family's (`Family.cam_layer`)
+    labels: tuple[str, ...] | None = None  # the usual classes' labels, where they are known
     pretrained_weights: str | None = None  # torchvision weights enum name, where the network allows
-    # Target layer of the CAM baselines; None = the last feature layer. A ViT's head reads only the class token,
-    # so the patch tokens of the last block get no gradient: CAMs use that block's first LayerNorm instead,
-    # as pytorch-grad-cam (the paper's baseline implementation) recommends for ViTs.
-    cam_layer: str | None = None
+    # How to find this spec again (stored in checkpoints): a name, or a spec file's content.
+    reference: str | dict = field(default="", compare=False)
 
-    @property
-    def cam_target(self) -> str:
-        return self.cam_layer or self.feature_layers[-1]
+
+def cifar_spec(name: str, family: str, build: Callable[[int], nn.Module], layers: tuple[str, ...]) -> BackboneSpec:
+    return BackboneSpec(name, FAMILIES[family], build, 32, 32, CIFAR10_MEAN, CIFAR10_STD, 10, layers,
+                        labels=tuple(CIFAR10_LABELS), reference=name)
+
+
+UNSUPPORTED_TORCHVISION = ("swin_", "maxvit_")  # channels-last window tokens: neither a CNN map nor a ViT sequence
+
+
+def torchvision_spec(name: str, **overrides) -> BackboneSpec:
+    """Any torchvision classifier by name; input size and resize come from its default weights' transforms."""
+    if name not in torchvision.models.list_models(module=torchvision.models):
+        raise KeyError(name)
+    if name.startswith(UNSUPPORTED_TORCHVISION):
+        raise ValueError(f"{name}: its features are windowed channels-last tokens, which T-TAME here does not adapt")
+    builder = torchvision.models.get_model_builder(name)
+    weights = torchvision.models.get_model_weights(name).DEFAULT
+    transform = getattr(weights.transforms, "keywords", {})
+    family = FAMILIES["vit" if builder.__module__.endswith("vision_transformer") else "cnn"]
+    spec = BackboneSpec(name, family, lambda n: builder(num_classes=n), transform.get("crop_size", 224),
+                        transform.get("resize_size", 256), tuple(transform.get("mean", IMAGENET_MEAN)),
+                        tuple(transform.get("std", IMAGENET_STD)), 1000, labels=IMAGENET_LABELS,
+                        pretrained_weights=f"{type(weights).__name__}.{weights.name}", reference=name)
+    return replace(spec, **overrides)
 
 
 BACKBONES: dict[str, BackboneSpec] = {
-    "cifar_resnet": BackboneSpec("cnn", lambda n: CifarResNet(num_classes=n), ("layer1", "layer2", "layer3"),
-                                 32, 32, CIFAR10_MEAN, CIFAR10_STD),
+    "cifar_resnet": cifar_spec("cifar_resnet", "cnn", lambda n: CifarResNet(num_classes=n),
+                               ("layer1", "layer2", "layer3")),
     # Wider early stages: more compute per image, ~14 % more parameters (layer3 holds most of them).
-    "cifar_resnet_wide": BackboneSpec("cnn", lambda n: CifarResNet((32, 64, 128, 192), n),
-                                      ("layer1", "layer2", "layer3"), 32, 32, CIFAR10_MEAN, CIFAR10_STD),
-    "cifar_vit": BackboneSpec("vit", lambda n: CifarViT(num_classes=n), ("blocks.3", "blocks.4", "blocks.5"),
-                              32, 32, CIFAR10_MEAN, CIFAR10_STD, cam_layer="blocks.5.ln1"),
-    "vgg16": BackboneSpec("cnn", lambda n: torchvision.models.vgg16(num_classes=n),
-                          ("features.16", "features.23", "features.30"),
-                          224, 256, IMAGENET_MEAN, IMAGENET_STD, "VGG16_Weights.IMAGENET1K_V1"),
-    "resnet50": BackboneSpec("cnn", lambda n: torchvision.models.resnet50(num_classes=n),
-                             ("layer2", "layer3", "layer4"),
-                             224, 256, IMAGENET_MEAN, IMAGENET_STD, "ResNet50_Weights.IMAGENET1K_V1"),
-    "vit_b_16": BackboneSpec("vit", lambda n: torchvision.models.vit_b_16(num_classes=n),
-                             ("encoder.layers.encoder_layer_9", "encoder.layers.encoder_layer_10",
-                              "encoder.layers.encoder_layer_11"),
-                             224, 256, IMAGENET_MEAN, IMAGENET_STD, "ViT_B_16_Weights.IMAGENET1K_V1",
-                             cam_layer="encoder.layers.encoder_layer_11.ln_1"),
+    "cifar_resnet_wide": cifar_spec("cifar_resnet_wide", "cnn", lambda n: CifarResNet((32, 64, 128, 192), n),
+                                    ("layer1", "layer2", "layer3")),
+    "cifar_vit": cifar_spec("cifar_vit", "vit", lambda n: CifarViT(num_classes=n), ("blocks.3", "blocks.4", "blocks.5")),
+    # The paper's layer choices: VGG-16's last three max-pools, ResNet-50's last three stages, ViT-B/16's last blocks.
+    "vgg16": torchvision_spec("vgg16", feature_layers=("features.16", "features.23", "features.30")),
+    "resnet50": torchvision_spec("resnet50", feature_layers=("layer2", "layer3", "layer4"),
+                                 pretrained_weights="ResNet50_Weights.IMAGENET1K_V1"),
+    "vit_b_16": torchvision_spec("vit_b_16", feature_layers=tuple(f"encoder.layers.encoder_layer_{i}" for i in (9, 10, 11))),
 }
 
+SPEC_FILE_KEYS = {"name", "factory", "family", "input_size", "resize_shorter", "mean", "std", "num_classes",
+                  "feature_layers", "cam_layer"}
 
-def build_classifier(name: str, num_classes: int, weights: str | None = None) -> nn.Module:
-    """A backbone classifier; `weights` is a local checkpoint path, a torchvision weights enum name, or
-    "pretrained" for the entry's own enum (the paper's ImageNet weights)."""
-    spec = BACKBONES[name]
+
+def spec_from_file_content(content: dict, base_dir: Path) -> BackboneSpec:
+    """A spec file's content (see `load_spec_file`) -> a spec; `base_dir` is where its module is looked up first."""
+    unknown = set(content) - SPEC_FILE_KEYS - {"base_dir"}
+    missing = {"factory", "family", "input_size"} - set(content)
+    if unknown or missing:
+        raise ValueError(f"backbone spec: unknown keys {sorted(unknown)}, missing keys {sorted(missing)} "
+                         f"(allowed: {sorted(SPEC_FILE_KEYS)})")
+    module_name, _, factory_name = content["factory"].partition(":")
+    if not factory_name:
+        raise ValueError(f"backbone spec: factory must be 'module:callable', not {content['factory']!r}")
+    if str(base_dir) not in sys.path:
+        sys.path.insert(0, str(base_dir))
+    factory = getattr(importlib.import_module(module_name), factory_name)
+    if content["family"] not in FAMILIES:
+        raise ValueError(f"backbone spec: family must be one of {sorted(FAMILIES)}")
+    size = int(content["input_size"])
+    return BackboneSpec(content.get("name", module_name), FAMILIES[content["family"]],
+                        lambda n: factory(num_classes=n), size, int(content.get("resize_shorter", size)),
+                        tuple(content.get("mean", IMAGENET_MEAN)), tuple(content.get("std", IMAGENET_STD)),
+                        int(content.get("num_classes", 1000)), tuple(content.get("feature_layers", ())),
+                        content.get("cam_layer"), reference={**content, "base_dir": str(base_dir)})
+
+
+def load_spec_file(path: Path) -> BackboneSpec:
+    """A TOML file describing a user's own classifier:
+
+        factory = "mynet:build"        # module:callable, called as build(num_classes=N) -> nn.Module
+        family = "cnn"                 # or "vit"
+        input_size = 224               # the centre crop the model sees
+        resize_shorter = 256           # the shorter side is resized to this first (default: input_size)
+        mean = [0.485, 0.456, 0.406]   # standardisation (default: ImageNet's)
+        std = [0.229, 0.224, 0.225]
+        feature_layers = ["layer2", "layer3", "layer4"]   # optional: default the last three stages / blocks
+        name = "mynet"                 # optional, recorded in the pack (default: the module name)
+
+    The module is imported from the spec file's folder first, then from sys.path."""
+    return spec_from_file_content(tomllib.loads(path.read_text()), path.resolve().parent)
+
+
+def resolve_backbone(reference: str | dict) -> BackboneSpec:
+    """A registry name, a torchvision classifier name, a path to a .toml spec file, or a stored spec-file content."""
+    if isinstance(reference, dict):
+        return spec_from_file_content(reference, Path(reference.get("base_dir", ".")))
+    if reference in BACKBONES:
+        return BACKBONES[reference]
+    if reference.endswith(".toml"):
+        return load_spec_file(Path(reference))
+    try:
+        return torchvision_spec(reference)
+    except KeyError:
+        raise ValueError(f"unknown backbone {reference!r}: give one of {sorted(BACKBONES)}, a torchvision classifier "
+                         f"name (e.g. resnet18, mobilenet_v3_large, efficientnet_b0, convnext_tiny), or a .toml "
+                         f"spec file") from None
+
+
+# ---- building a classifier -------------------------------------------------------------------------
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """A checkpoint's weights: a bare state dict or one under "model" / "state_dict" (DataParallel prefixes dropped)."""
+    state = torch.load(path, map_location="cpu")
+    for key in ("model", "state_dict", "model_state_dict"):
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+            break
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: expected a state dict (torch.save(model.state_dict(), ...)), got {type(state)}")
+    return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+def _head_classes(model: nn.Module, state: dict[str, torch.Tensor]) -> int | None:
+    """The class count a state dict was trained with: the output size of the model's last Linear (or conv)."""
+    heads = [name for name, m in model.named_modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+    weight = state.get(f"{heads[-1]}.weight") if heads else None
+    return int(weight.shape[0]) if weight is not None else None
+
+
+def build_classifier(spec: BackboneSpec, weights: str | None = None, num_classes: int | None = None) -> nn.Module:
+    """The spec's classifier. `weights`: a local checkpoint (.pt/.pth; its class count wins), a torchvision weights
+    enum name, or "pretrained" for the entry's own enum (the paper's ImageNet weights). Without weights, the model
+    is randomly initialised with `num_classes` (default: the spec's)."""
     if weights == "pretrained":
         if not spec.pretrained_weights:
-            raise ValueError(f"{name} has no pretrained weights to download; train it with train-backbone")
+            raise ValueError(f"{spec.name} has no pretrained weights to download; train it with train-backbone")
         weights = spec.pretrained_weights
     if weights and not weights.endswith((".pt", ".pth")):
-        model = getattr(torchvision.models, name)(weights=weights)  # downloads where the network allows
-    else:
-        model = spec.build(num_classes)
-        if weights:
-            state = torch.load(weights, map_location="cpu")
-            model.load_state_dict(state.get("model", state))
+        return torchvision.models.get_model(spec.name, weights=weights)  # downloads where the network allows
+    model = spec.build(num_classes or spec.num_classes)
+    if weights:
+        state = read_state_dict(weights)
+        trained_with = _head_classes(model, state)
+        if trained_with and trained_with != (num_classes or spec.num_classes):
+            model = spec.build(trained_with)
+        model.load_state_dict(state)
     return model
 
 
+# ---- default feature layers ---------------------------------------------------------------------------
+
+@torch.no_grad()
+def _module_outputs(model: nn.Module, input_size: int) -> list[ModuleCall]:
+    """Every submodule call for one probe image, in the order the calls finish."""
+    calls: list[ModuleCall] = []
+    inputs: dict[str, torch.Tensor | None] = {}
+
+    def before(name):
+        return lambda _m, args: inputs.__setitem__(name, args[0] if args and isinstance(args[0], torch.Tensor) else None)
+
+    def after(name):
+        return lambda _m, _args, out: calls.append(ModuleCall(name, inputs.get(name), out))
+
+    hooks = [h for name, m in model.named_modules() if name
+             for h in (m.register_forward_pre_hook(before(name)), m.register_forward_hook(after(name)))]
+    training = model.training
+    try:
+        model.eval()(torch.zeros(1, 3, input_size, input_size))
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.train(training)
+    return [call for call in calls if isinstance(call.output, torch.Tensor)]
+
+
+def default_feature_layers(model: nn.Module, spec: BackboneSpec) -> tuple[str, ...]:
+    """The family's default T-TAME layers of this classifier (`Family.default_layers`), found on a probe image."""
+    return spec.family.default_layers(_module_outputs(model, spec.input_size), dict(model.named_modules()))
+
+
+def default_cam_layer(model: nn.Module, spec: BackboneSpec, feature_layers: tuple[str, ...]) -> str:
+    return spec.cam_layer or spec.family.cam_layer(model, feature_layers[-1])
+
+
 class FeatureBackbone(nn.Module):
-    """Frozen classifier that returns (feature maps of the T-TAME layers, logits) in one pass.
+    """Frozen classifier that returns (feature maps [B, C, H, W] of the T-TAME layers, logits) in one pass.
 
     Forward hooks on the named modules work for any architecture (FX tracing fails on torchvision's ViT) and
-    are recorded by ONNX tracing like any other op."""
+    are recorded by ONNX tracing like any other op; the family turns each layer's output into a map."""
 
-    def __init__(self, classifier: nn.Module, spec: BackboneSpec):
+    def __init__(self, classifier: nn.Module, family: Family, feature_layers: tuple[str, ...]):
         super().__init__()
         self.classifier = classifier
+        self.family = family
         self._captured: list[torch.Tensor] = []
-        for layer in spec.feature_layers:
+        for layer in feature_layers:
             classifier.get_submodule(layer).register_forward_hook(self._capture)
 
     def _capture(self, module, inputs, output):
@@ -191,4 +333,4 @@ class FeatureBackbone(nn.Module):
         self._captured = []
         logits = self.classifier(x)
         features, self._captured = self._captured, []
-        return features, logits
+        return self.family.to_maps(features), logits

@@ -10,7 +10,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .attention import adapt_features, min_max
+from .attention import min_max
 from .model import ExplainedClassifier
 
 
@@ -42,11 +42,11 @@ class TTameMethod(Method):
 
 
 class CAM(Method):
-    """Class activation maps relu(sum_k w_k A_k) on the backbone's CAM target layer (`BackboneSpec.cam_target`)."""
+    """Class activation maps relu(sum_k w_k A_k) on the model's CAM target layer (`Family.cam_layer`)."""
 
     def activations(self, model, images, targets, need_grad: bool):
         captured: list[torch.Tensor] = []
-        layer = model.backbone.classifier.get_submodule(model.spec.cam_target)
+        layer = model.backbone.classifier.get_submodule(model.cam_layer)
         hook = layer.register_forward_hook(lambda module, inputs, output: captured.append(output))
         try:
             with torch.set_grad_enabled(need_grad):
@@ -56,8 +56,8 @@ class CAM(Method):
                 grads = torch.autograd.grad(logits.gather(1, targets[:, None]).sum(), acts)[0] if need_grad else None
         finally:
             hook.remove()
-        acts = adapt_features([acts.detach()], model.family)[0]
-        return acts, (adapt_features([grads], model.family)[0] if grads is not None else None)
+        to_map = model.family.to_map
+        return to_map(acts.detach()), (to_map(grads) if grads is not None else None)
 
     def channel_weights(self, model, images, targets, acts, grads) -> torch.Tensor:
         raise NotImplementedError

@@ -1,4 +1,6 @@
-"""CIFAR-10 from the shared JPEG tarballs, decoded once into a uint8 cache, served as tensors."""
+"""Training data: CIFAR-10 from the shared JPEG tarballs (the built-in default, decoded once into a uint8 cache),
+or any folder of photos (`images.ImageFolderData`, streamed). Both are served as shuffled float batches in [0, 1]
+with the augmentation that suits them, so the training loop does not know which it has."""
 from __future__ import annotations
 
 import io
@@ -6,6 +8,7 @@ import os
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -92,3 +95,47 @@ def batches(data: ImageSet, batch_size: int, *, shuffle: bool, generator: torch.
     for start in range(0, len(data), batch_size):
         index = order[start : start + batch_size]
         yield to_float(data.images[index]), data.labels[index]
+
+
+class CifarTraining:
+    """CIFAR-10 images held in memory; random crop + flip."""
+    description = "CIFAR-10 train split (../shared/datasets/cifar10/train.tar.gz) minus a fixed 5000-image validation slice"
+
+    def __init__(self, data: ImageSet):
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        return batches(self.data, batch_size, shuffle=True, generator=generator)
+
+    augment = staticmethod(augment)
+
+
+def flip(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Horizontal flip of half the images: the one augmentation that keeps a photo's serving-time framing."""
+    flipped = (torch.rand(len(batch), generator=generator) < 0.5).to(batch.device)
+    return torch.where(flipped[:, None, None, None], batch.flip(-1), batch)
+
+
+class FolderTraining:
+    """A folder of photos (images.ImageFolderData), decoded by DataLoader worker processes, batch by batch."""
+
+    def __init__(self, dataset, workers: int):
+        self.dataset, self.workers = dataset, workers
+        self.description = dataset.describe()
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        order = torch.Generator().manual_seed(int(torch.randint(2 ** 62, (1,), generator=generator)))
+        yield from loader(self.dataset, batch_size, self.workers, shuffle=True, generator=order)
+
+    augment = staticmethod(flip)
+
+
+def loader(dataset, batch_size: int, workers: int, *, shuffle: bool = False, generator: torch.Generator | None = None):
+    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator,
+                                       num_workers=workers, persistent_workers=False)

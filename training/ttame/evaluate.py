@@ -1,4 +1,4 @@
-"""`evaluate`: T-TAME vs baselines on the CIFAR-10 test split -> results JSON and docs/results.md."""
+"""`evaluate`: T-TAME vs baselines on the CIFAR-10 test split or a folder of photos -> results JSON and a report."""
 from __future__ import annotations
 
 import json
@@ -8,12 +8,14 @@ from pathlib import Path
 import torch
 
 from .baselines import METHODS, RISE, softmax_scores
-from .data import load_split, to_float
+from .data import load_split, loader, to_float
+from .images import ImageFolderData, Preprocessing
 from .metrics import AD_IC_LEVELS, average_drop_increase, road
-from .model import load_explained
+from .model import ExplainedClassifier, load_checkpoint, load_explained
 from .sanity import sanity_checks
 
 EVAL_SEED = 7
+CIFAR_TEST = "CIFAR-10 test"
 SANITY_IMAGES = 256
 
 
@@ -24,15 +26,31 @@ def test_images(count: int) -> tuple[torch.Tensor, torch.Tensor]:
     return to_float(test.images[index]), test.labels[index]
 
 
+def folder_images(model: ExplainedClassifier, data: Path, count: int, labels: list[str], labels_csv: Path | None,
+                  workers: int = 2) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """A fixed sample of `count` photos of a folder, preprocessed as served; labels -1 where the folder has none."""
+    dataset = ImageFolderData(data, Preprocessing(model.spec.resize_shorter, model.spec.input_size), labels, labels_csv)
+    index = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(EVAL_SEED))[:count].tolist()
+    batches = list(loader(torch.utils.data.Subset(dataset, index), 32, workers))
+    return torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches]), f"the photos of {data}"
+
+
 def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], rise_images: int | None,
-             rise_masks: int, command: str, batch_size: int = 100) -> dict:
-    model = load_explained(checkpoint)
-    all_images, labels = test_images(images)
+             rise_masks: int, command: str, batch_size: int = 100, data: Path | None = None,
+             labels_csv: Path | None = None, workers: int = 2) -> dict:
+    model, record = load_checkpoint(checkpoint)
+    if data is None:
+        all_images, labels = test_images(images)
+        source = CIFAR_TEST
+    else:
+        all_images, labels, source = folder_images(model, data, images, record.get("labels") or [], labels_csv, workers)
+    images = len(all_images)
     with torch.no_grad():
         targets = torch.cat([model.classify(b).argmax(1) for b in all_images.split(500)])  # model truth
-    results = {"backbone": model.backbone_name, "family": model.family, "images": images,
-               "top1_on_sample": round((targets == labels).float().mean().item(), 4), "command": command,
-               "methods": {}}
+    known = labels >= 0
+    results = {"backbone": model.backbone_name, "family": model.family.name, "data": source, "images": images,
+               "top1_on_sample": round((targets[known] == labels[known]).float().mean().item(), 4) if known.any() else None,
+               "command": command, "methods": {}}
     results["sanity"] = sanity_checks(model, all_images[:SANITY_IMAGES])
     print(json.dumps({"sanity": results["sanity"]}), flush=True)
     for key in methods:
@@ -75,7 +93,8 @@ def write_report(results_dir: Path, report: Path) -> None:
     sections = []
     runs = [json.loads(path.read_text()) for path in sorted(results_dir.glob("*.json"))]
     for data in sorted((r for r in runs if "methods" in r), key=lambda r: (r["backbone"], -r["images"])):
-        lines = [f"### {data['backbone']} ({data['family']}), {data['images']} CIFAR-10 test images",
+        lines = [f"### {data['backbone']} ({data['family']}), {data['images']} " + (
+                     "CIFAR-10 test images" if data.get("data", CIFAR_TEST) == CIFAR_TEST else f"of {data['data']}"),
                  "", f"Command: `{data['command']}`", "",
                  "| method | " + " | ".join(f"{c}{'↓' if c.startswith('AD') or c == 'MoRF' else '↑'}" for c in COLUMNS)
                  + " | FP | ms/expl. | images |",

@@ -1,6 +1,7 @@
 """Model-pack export: manifest.json + model.onnx (the contract of docs/design.md) + classifier.onnx (baseline)."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -9,8 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import adapt_features, min_max
-from .data import CIFAR10_LABELS
+from .attention import min_max
 from .model import ExplainedClassifier
 
 OPSET = 17
@@ -58,11 +58,27 @@ class ClassifierGraph(nn.Module):
 
     def forward(self, image: torch.Tensor):
         features, logits = self.model.backbone(self.model.standardize(image))
-        return logits, adapt_features(features[-1:], self.model.family)[0]
+        return logits, features[-1]
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextlib.contextmanager
+def unfused_attention(model: nn.Module):
+    """nn.MultiheadAttention (torchvision's ViTs) takes a fused fast path in eval mode that ONNX cannot export; in
+    training mode it runs the plain ops, and with dropout 0 (checked) they compute exactly the same."""
+    layers = [m for m in model.modules() if isinstance(m, nn.MultiheadAttention) and not m.training]
+    if any(m.dropout for m in layers):
+        raise ValueError("a MultiheadAttention layer has dropout > 0: its training mode would not equal inference")
+    for m in layers:
+        m.train()
+    try:
+        yield
+    finally:
+        for m in layers:
+            m.eval()
 
 
 def export_onnx(model: ExplainedClassifier, out_dir: Path) -> tuple[Path, Path]:
@@ -71,19 +87,21 @@ def export_onnx(model: ExplainedClassifier, out_dir: Path) -> tuple[Path, Path]:
     image = torch.rand(2, 3, size, size)
     classes = torch.tensor([[-1, -2, 3], [-1, 0, -3]])
     model_path, classifier_path = out_dir / "model.onnx", out_dir / "classifier.onnx"
-    with torch.no_grad():
-        torch.onnx.export(ExplanationGraph(model).eval(), (image, classes), model_path, opset_version=OPSET,
+    explanation, classifier = ExplanationGraph(model).eval(), ClassifierGraph(model).eval()
+    preserve = torch.onnx.TrainingMode.PRESERVE  # modes as set here (see unfused_attention)
+    with torch.no_grad(), unfused_attention(model):
+        torch.onnx.export(explanation, (image, classes), model_path, opset_version=OPSET, training=preserve,
                           input_names=["image", "classes"], output_names=["logits", "class_ids", "maps"],
                           dynamic_axes={"image": {0: "N"}, "classes": {0: "N", 1: "K"}, "logits": {0: "N"},
                                         "class_ids": {0: "N", 1: "K"}, "maps": {0: "N", 1: "K"}})
-        torch.onnx.export(ClassifierGraph(model).eval(), (image,), classifier_path, opset_version=OPSET,
+        torch.onnx.export(classifier, (image,), classifier_path, opset_version=OPSET, training=preserve,
                           input_names=["image"], output_names=["logits", "features"],
                           dynamic_axes={"image": {0: "N"}, "logits": {0: "N"}, "features": {0: "N"}})
     return model_path, classifier_path
 
 
-def write_pack(model: ExplainedClassifier, out_dir: Path, *, pack_id: str, version: str, training: dict,
-               metrics: dict) -> dict:
+def write_pack(model: ExplainedClassifier, out_dir: Path, *, pack_id: str, version: str, labels: list[str],
+               training: dict, metrics: dict) -> dict:
     model_path, classifier_path = export_onnx(model, out_dir)
     spec = model.spec
     height, width = model.attention.map_size
@@ -91,11 +109,11 @@ def write_pack(model: ExplainedClassifier, out_dir: Path, *, pack_id: str, versi
         "schemaVersion": 1,
         "id": pack_id,
         "version": version,
-        "family": spec.family,
+        "family": spec.family.name,
         "backbone": model.backbone_name,
-        "featureLayers": list(spec.feature_layers),
-        "labels": CIFAR10_LABELS,
-        "numClasses": len(CIFAR10_LABELS),
+        "featureLayers": list(model.feature_layers),
+        "labels": labels,
+        "numClasses": model.num_classes,
         "input": {"width": spec.input_size, "height": spec.input_size},
         "preprocessing": {"resizeShorter": spec.resize_shorter, "crop": spec.input_size,
                           "mean": list(spec.mean), "std": list(spec.std)},

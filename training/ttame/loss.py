@@ -41,8 +41,8 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
     return {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
 
 
-def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family: str, standardize) -> torch.Tensor:
-    """Mask raw [0,1] images with their own-class maps [B, He, We] (upsampled to the image), family-specific order:
-    CNN (Eq. 13) standardize(E * I), ViT (Eq. 14) E * standardize(I)."""
+def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family, standardize) -> torch.Tensor:
+    """Mask raw [0,1] images with their own-class maps [B, He, We], upsampled to the image, in the family's order
+    (Eq. 13 for a CNN, Eq. 14 for a ViT: `Family.mask`)."""
     mask = F.interpolate(own_maps[:, None], images.shape[-2:], mode="bilinear", align_corners=False)
-    return standardize(mask * images) if family == "cnn" else mask * standardize(images)
+    return family.mask(images, mask, standardize)

@@ -6,8 +6,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .attention import TTAME, adapt_features
-from .backbones import BACKBONES, FeatureBackbone, build_classifier
+from .attention import TTAME
+from .backbones import BackboneSpec, FeatureBackbone, build_classifier, default_cam_layer, default_feature_layers, \
+    resolve_backbone
 
 
 class Standardize(nn.Module):
@@ -21,24 +22,29 @@ class Standardize(nn.Module):
 
 
 class ExplainedClassifier(nn.Module):
-    """`forward(images in [0,1])` -> (logits, fused class maps before sigmoid/min-max)."""
+    """`forward(images in [0,1])` -> (logits, fused class maps before sigmoid/min-max).
 
-    def __init__(self, backbone_name: str, num_classes: int, weights: str | None = None):
+    `backbone` is a spec or anything `resolve_backbone` takes; the class count is the classifier's own (its
+    weights', else `num_classes`, else the spec's)."""
+
+    def __init__(self, backbone: BackboneSpec | str | dict, num_classes: int | None = None,
+                 weights: str | None = None):
         super().__init__()
-        self.spec = BACKBONES[backbone_name]
-        self.backbone_name = backbone_name
+        self.spec = backbone if isinstance(backbone, BackboneSpec) else resolve_backbone(backbone)
+        self.backbone_name = self.spec.name
+        self.family = self.spec.family
         self.standardize = Standardize(self.spec.mean, self.spec.std)
-        self.backbone = FeatureBackbone(build_classifier(backbone_name, num_classes, weights), self.spec)
+        classifier = build_classifier(self.spec, weights, num_classes)
+        self.feature_layers = self.spec.feature_layers or default_feature_layers(classifier, self.spec)
+        self.cam_layer = default_cam_layer(classifier, self.spec, self.feature_layers)
+        self.backbone = FeatureBackbone(classifier, self.family, self.feature_layers)
         self.backbone.requires_grad_(False).eval()
         with torch.no_grad():
-            probe = torch.zeros(2, 3, self.spec.input_size, self.spec.input_size)
-            shapes = [f.shape[1:] for f in adapt_features(self.backbone(probe)[0], self.spec.family)]
+            features, logits = self.backbone(torch.zeros(2, 3, self.spec.input_size, self.spec.input_size))
+        self.num_classes = int(logits.shape[1])
+        shapes = [f.shape[1:] for f in features]
         largest = max(shapes, key=lambda s: s[1] * s[2])
-        self.attention = TTAME([s[0] for s in shapes], num_classes, self.spec.family, (largest[1], largest[2]))
-
-    @property
-    def family(self) -> str:
-        return self.spec.family
+        self.attention = TTAME([s[0] for s in shapes], self.num_classes, (largest[1], largest[2]))
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -53,9 +59,13 @@ class ExplainedClassifier(nn.Module):
         return logits, self.attention(features)
 
 
-def load_explained(checkpoint: str | Path, num_classes: int = 10) -> ExplainedClassifier:
-    """An ExplainedClassifier from a train-attention checkpoint (backbone + attention weights)."""
+def load_checkpoint(checkpoint: str | Path) -> tuple[ExplainedClassifier, dict]:
+    """A train-attention checkpoint -> (the model, the checkpoint's record: backbone reference, labels, ...)."""
     state = torch.load(checkpoint, map_location="cpu")
-    model = ExplainedClassifier(state["backbone"], num_classes)
+    model = ExplainedClassifier(state["backbone"], state.get("num_classes"))
     model.load_state_dict(state["model"])
-    return model.eval()
+    return model.eval(), state
+
+
+def load_explained(checkpoint: str | Path) -> ExplainedClassifier:
+    return load_checkpoint(checkpoint)[0]

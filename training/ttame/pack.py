@@ -6,9 +6,11 @@ from pathlib import Path
 
 import torch
 
-from .data import load_split
+from .data import CifarTraining, batches, load_split, loader
 from .export import write_pack
-from .model import load_explained
+from .images import ImageFolderData, Preprocessing
+from .labels import model_labels
+from .model import ExplainedClassifier, load_checkpoint
 from .train import accuracy, describe
 
 METRIC_KEYS = ("AD100", "IC100", "AD50", "IC50", "AD15", "IC15", "MoRF", "LeRF")
@@ -33,14 +35,28 @@ def _hardware(backbone_runs: list[dict], attention_run: dict) -> str:
     return "; ".join(seen)
 
 
+def _top1(model: ExplainedClassifier, labels: list[str], data: Path | None, labels_csv: Path | None,
+          workers: int) -> tuple[float | None, str]:
+    """Top-1 on the labelled photos of `data`, else on the CIFAR-10 test split for a 32 px model."""
+    if data is not None:
+        dataset = ImageFolderData(data, Preprocessing(model.spec.resize_shorter, model.spec.input_size), labels,
+                                  labels_csv)
+        return accuracy(model.classify, loader(dataset, 64, workers)), dataset.describe()
+    if model.spec.input_size != 32:
+        return None, "none (give --data with labelled photos to measure top-1)"
+    return accuracy(model.classify, batches(load_split("test"), 500, shuffle=False)), "CIFAR-10 test split"
+
+
 def export_pack(checkpoint: Path, out: Path, *, pack_id: str, version: str, evaluation: Path | None,
-                hardware: str | None, command: str) -> dict:
-    model = load_explained(checkpoint)
+                hardware: str | None, command: str, labels: list[str] | None = None, data: Path | None = None,
+                labels_csv: Path | None = None, workers: int = 2) -> dict:
+    model, record = load_checkpoint(checkpoint)
+    labels = model_labels(model.spec, model.num_classes, labels if labels is not None else record.get("labels"))
     attention_run = _summary(checkpoint.parent, "train-attention")
     backbone_runs = _backbone_chain(Path(attention_run["weights"])) if attention_run.get("weights") else []
     backbone_run = backbone_runs[-1] if backbone_runs else {}
     training = {
-        "data": "CIFAR-10 train split (../shared/datasets/cifar10/train.tar.gz) minus a fixed 5000-image validation slice",
+        "data": record.get("data") or CifarTraining.description,
         "seed": int(attention_run.get("seed", 0)),
         "epochs": {"backbone": sum(int(r["epochs"]) for r in backbone_runs),
                    "attention": int(attention_run.get("epochs", 0))},
@@ -51,11 +67,14 @@ def export_pack(checkpoint: Path, out: Path, *, pack_id: str, version: str, eval
             "attention": attention_run.get("history", [])[-1:],
         },
     }
-    top1 = accuracy(model.classify, load_split("test"))
-    metrics: dict = {"top1": round(top1, 4)}
+    top1, measured_on = _top1(model, labels, data, labels_csv, workers)
+    metrics: dict = {"top1": round(top1, 4)} if top1 is not None else {}
+    metrics["top1Data"] = measured_on
     if evaluation:
         results = json.loads(evaluation.read_text())["methods"]["ttame"]
         metrics["explanations"] = {k: round(results[k], 2) for k in METRIC_KEYS}
-    manifest = write_pack(model, out, pack_id=pack_id, version=version, training=training, metrics=metrics)
-    print(json.dumps({"pack": str(out), "top1": metrics["top1"], "sha256": manifest["onnx"]["sha256"]}))
+    manifest = write_pack(model, out, pack_id=pack_id, version=version, labels=labels, training=training,
+                          metrics=metrics)
+    print(json.dumps({"pack": str(out), "top1": metrics.get("top1"), "numClasses": model.num_classes,
+                      "mapSize": manifest["mapSize"], "sha256": manifest["onnx"]["sha256"]}))
     return manifest

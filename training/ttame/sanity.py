@@ -42,7 +42,7 @@ def sanity_checks(model: ExplainedClassifier, images: torch.Tensor, seed: int = 
     _reinitialise(randomised.attention, seed)
     out["attention"] = rank_correlation(reference, randomised(images)[1][index]).mean().item()
     randomised, layers = copy.deepcopy(model), []
-    for layer in reversed(model.spec.feature_layers):
+    for layer in reversed(model.feature_layers):
         _reinitialise(randomised.backbone.classifier.get_submodule(layer), seed)
         layers.append(layer)
         out["backbone:" + "+".join(layers)] = rank_correlation(reference, randomised(images)[1][index]).mean().item()

@@ -10,8 +10,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .backbones import BACKBONES, build_classifier
-from .data import ImageSet, augment, batches, load_split
+from .backbones import BackboneSpec, build_classifier, resolve_backbone
+from .data import CifarTraining, FolderTraining, batches, load_split
+from .images import ImageFolderData, Preprocessing
+from .labels import model_labels
 from .loss import LossWeights, mask_images, select_maps, ttame_loss
 from .model import ExplainedClassifier, Standardize
 
@@ -45,11 +47,26 @@ def log(event: dict, log_file: Path | None) -> None:
 
 
 @torch.no_grad()
-def accuracy(classify, data: ImageSet, batch_size: int = 500, device: torch.device = torch.device("cpu")) -> float:
-    correct = 0
-    for images, labels in batches(data, batch_size, shuffle=False):
-        correct += (classify(images.to(device)).argmax(1).cpu() == labels).sum().item()
-    return correct / len(data)
+def accuracy(classify, labelled_batches, device: torch.device = torch.device("cpu")) -> float | None:
+    """Top-1 over the labelled images of (images, labels) batches (label -1 = unlabelled); None if there are none."""
+    correct = seen = 0
+    for images, labels in labelled_batches:
+        known = labels >= 0
+        if known.any():
+            correct += (classify(images[known].to(device)).argmax(1).cpu() == labels[known]).sum().item()
+            seen += int(known.sum())
+    return correct / seen if seen else None
+
+
+def training_data(spec: BackboneSpec, data: Path | None, *, labels=(), limit: int | None = None, workers: int = 2):
+    """The photos of `data` (any folder tree), or the CIFAR-10 train split when none is given (32 px models)."""
+    if data is not None:
+        preprocessing = Preprocessing(spec.resize_shorter, spec.input_size)
+        return FolderTraining(ImageFolderData(data, preprocessing, labels, limit=limit), workers)
+    if spec.input_size != 32:
+        raise ValueError(f"{spec.name} takes {spec.input_size} px images; give a folder of photos with --data DIR")
+    train = load_split("train")
+    return CifarTraining(train.subset(torch.arange(limit)) if limit else train)
 
 
 def _optimizer(params, kind: str, lr: float, weight_decay: float):
@@ -66,18 +83,19 @@ def one_cycle(opt, lr: float, steps: int, **kwargs):
     return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=pct_start, **kwargs)
 
 
-def fit(step_loss, data: ImageSet, *, optimizer, epochs: int, batch_size: int, seed: int, log_file: Path,
+def fit(step_loss, data, *, optimizer, epochs: int, batch_size: int, seed: int, log_file: Path,
         after_epoch, device: torch.device) -> list[dict]:
-    """The one training loop: augmented shuffled batches -> `step_loss(images, labels)` (a dict of terms with
-    "loss") -> optimiser + OneCycle step, progress lines, and `after_epoch(epoch)` (extra fields; checkpointing)."""
+    """The one training loop: `data`'s shuffled batches, augmented its way (data.CifarTraining / FolderTraining) ->
+    `step_loss(images, labels)` (a dict of terms with "loss") -> optimiser + OneCycle step, progress lines, and
+    `after_epoch(epoch)` (extra fields; checkpointing)."""
     steps = epochs * math.ceil(len(data) / batch_size)
     schedule = one_cycle(optimizer, optimizer.param_groups[0]["lr"], steps, anneal_strategy="linear")
     generator = torch.Generator().manual_seed(seed)
     history = []
     for epoch in range(1, epochs + 1):
         start, seen, sums = time.time(), 0, {}
-        for images, labels in batches(data, batch_size, shuffle=True, generator=generator):
-            terms = step_loss(augment(images.to(device), generator), labels.to(device))
+        for images, labels in data.batches(batch_size, generator):
+            terms = step_loss(data.augment(images.to(device), generator), labels.to(device))
             optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             optimizer.step()
@@ -101,12 +119,12 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
     """Supervised training on the CIFAR-10 train split (validation slice held out); saves out/backbone.pt.
     `init` starts from an earlier run's checkpoint; the summary records it so a pack's provenance is the chain."""
     torch.manual_seed(seed)
-    spec = BACKBONES[backbone]
+    spec = resolve_backbone(backbone)
     train, val = load_split("train"), load_split("val")
     if limit:
         train, val = train.subset(torch.arange(limit)), val.subset(torch.arange(min(limit, len(val))))
     # channels_last: oneDNN's CPU convolutions skip a layout reorder (cifar_resnet ~660 vs ~590 img/s in the logs)
-    model = build_classifier(backbone, 10, str(init) if init else None).to(device, memory_format=torch.channels_last)
+    model = build_classifier(spec, str(init) if init else None, 10).to(device, memory_format=torch.channels_last)
     standardize = Standardize(spec.mean, spec.std).to(device)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -118,9 +136,10 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
     def after_epoch(epoch):
         model.eval()
         torch.save({"model": cpu_state(model), "backbone": backbone, "epoch": epoch}, out / "backbone.pt")
-        return {"val_top1": round(accuracy(lambda x: model(standardize(x)), val, device=device), 4)}
+        val_batches = batches(val, 500, shuffle=False)
+        return {"val_top1": round(accuracy(lambda x: model(standardize(x)), val_batches, device=device), 4)}
 
-    history = fit(step_loss, train, optimizer=_optimizer(model.parameters(), optimizer, lr, weight_decay),
+    history = fit(step_loss, CifarTraining(train), optimizer=_optimizer(model.parameters(), optimizer, lr, weight_decay),
                   epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "backbone-log.jsonl",
                   after_epoch=after_epoch, device=device)
     return {"backbone": backbone, "epochs": epochs, "seed": seed, "init": str(init) if init else None,
@@ -129,26 +148,31 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
 
 def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: int, batch_size: int, lr: float,
                     weight_decay: float, seed: int, loss_weights: LossWeights = LossWeights(),
-                    limit: int | None = None, device: torch.device = torch.device("cpu")) -> dict:
+                    limit: int | None = None, device: torch.device = torch.device("cpu"), data: Path | None = None,
+                    labels: list[str] | None = None, workers: int = 2) -> dict:
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
-    OneCycleLR. Saves out/attention.pt holding the backbone and attention weights (all the exporter needs)."""
+    OneCycleLR, on `data` (a folder of photos; default CIFAR-10). Saves out/attention.pt holding the backbone
+    reference, class labels, and backbone + attention weights: all that `evaluate` and `export` need."""
     torch.manual_seed(seed)
-    model = ExplainedClassifier(backbone, 10, weights).to(device).train()
-    train = load_split("train")
-    if limit:
-        train = train.subset(torch.arange(limit))
+    # A random-init classifier (no weights) gets one class per label; trained weights bring their own count.
+    model = ExplainedClassifier(backbone, len(labels) if labels and not weights else None, weights)
+    labels = model_labels(model.spec, model.num_classes, labels)  # refused before training, not after it
+    model = model.to(device).train()
+    train = training_data(model.spec, data, limit=limit, workers=workers)
     out.mkdir(parents=True, exist_ok=True)
 
     def after_epoch(epoch):
-        torch.save({"backbone": backbone, "model": cpu_state(model), "epoch": epoch}, out / "attention.pt")
+        torch.save({"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
+                    "data": train.description, "model": cpu_state(model), "epoch": epoch}, out / "attention.pt")
         return {}
 
     optimizer = torch.optim.SGD(model.attention.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
     history = fit(lambda images, _: attention_step_loss(model, images, loss_weights), train, optimizer=optimizer,
                   epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "attention-log.jsonl",
                   after_epoch=after_epoch, device=device)
-    return {"backbone": backbone, "weights": weights, "epochs": epochs, "seed": seed, "lr": lr,
-            "batch_size": batch_size, "hardware": describe(device), "history": history}
+    return {"backbone": model.backbone_name, "weights": weights, "data": train.description,
+            "numClasses": model.num_classes, "featureLayers": list(model.feature_layers), "epochs": epochs,
+            "seed": seed, "lr": lr, "batch_size": batch_size, "hardware": describe(device), "history": history}
 
 
 def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,

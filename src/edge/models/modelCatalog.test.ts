@@ -31,10 +31,16 @@ describe('resolveModel', () => {
     expect(resolveModel(models, 'small@1.0.0')).toMatchObject({ id: 'small', version: '1.0.0' })
   })
 
-  it('rejects unknown ids and versions with unknown_model', () => {
+  it('rejects unknown ids and versions with unknown_model, 400 unless asked for 404', () => {
     for (const ref of ['tiny', 'big@9.9.9']) {
       expect(() => resolveModel(models, ref)).toThrowError(ProblemError)
       expect(() => resolveModel(models, ref)).toThrow(/available: small@1.0.0, small@2.0.0, big@1.2.3/)
+      expect(() => resolveModel(models, ref)).toThrow(
+        expect.objectContaining({ status: 400, code: 'unknown_model' }),
+      )
+      expect(() => resolveModel(models, ref, 404)).toThrow(
+        expect.objectContaining({ status: 404, code: 'unknown_model' }),
+      )
     }
   })
 })
@@ -47,5 +53,17 @@ describe('resolveClasses', () => {
   it('rejects labels the model does not have and ids beyond it', () => {
     expect(() => resolveClasses(model('m', '1.0.0', true), ['horse'])).toThrow(/no class "horse"/)
     expect(() => resolveClasses(model('m', '1.0.0', true), [3])).toThrow(/no class 3/)
+  })
+
+  it('refuses a label that names more than one class with bad_options', () => {
+    const twoCranes = { ...model('m', '1.0.0', true), labels: ['crane', 'tiger cat', 'crane'] }
+    expect(resolveClasses(twoCranes, ['tiger cat', 2])).toEqual([1, 2])
+    expect(() => resolveClasses(twoCranes, ['crane'])).toThrow(
+      expect.objectContaining({
+        status: 400,
+        code: 'bad_options',
+        detail: expect.stringMatching(/classes 0 and 2 of m/),
+      }),
+    )
   })
 })

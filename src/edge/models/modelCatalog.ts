@@ -1,4 +1,4 @@
-import { classIdOf, type ModelInfo } from '../../shared/contract'
+import { type ClassRef, classIdsOf, type ModelInfo } from '../../shared/contract'
 import type { Env } from '../env'
 import { fetchModels } from '../pool/workerApi'
 import { workerPoolFor } from '../pool/workerPool'
@@ -28,8 +28,15 @@ export async function listModels(env: Env, requestId: string): Promise<ModelInfo
   }
 }
 
-/** `id`, `id@version` or nothing (the default model). */
-export function resolveModel(models: ModelInfo[], ref: string | undefined): ModelInfo {
+/**
+ * `id`, `id@version` or nothing (the default model). An unknown one is `unknown_model`: 400 where it is an
+ * option of a request, 404 where it is the resource asked for (`GET /v1/models/{id}`).
+ */
+export function resolveModel(
+  models: ModelInfo[],
+  ref: string | undefined,
+  unknownStatus: 400 | 404 = 400,
+): ModelInfo {
   const [id, version] = ref?.split('@') ?? []
   const model = ref
     ? models.find((m) => m.id === id && (!version || m.version === version))
@@ -37,7 +44,7 @@ export function resolveModel(models: ModelInfo[], ref: string | undefined): Mode
   if (!model) {
     const known = models.map((m) => `${m.id}@${m.version}`).join(', ')
     throw new ProblemError(
-      400,
+      unknownStatus,
       'unknown_model',
       'Unknown model',
       `No model ${ref ?? '(default)'}; available: ${known}.`,
@@ -47,17 +54,8 @@ export function resolveModel(models: ModelInfo[], ref: string | undefined): Mode
 }
 
 /** Class ids or labels to ids, in the order asked. */
-export function resolveClasses(model: ModelInfo, classes: (number | string)[]): number[] {
-  return classes.map((ref) => {
-    const id = classIdOf(model, ref)
-    if (id === undefined) {
-      throw new ProblemError(
-        400,
-        'bad_options',
-        'Invalid options',
-        `Model ${model.id} has no class ${JSON.stringify(ref)}.`,
-      )
-    }
-    return id
-  })
+export function resolveClasses(model: ModelInfo, classes: readonly ClassRef[]): number[] {
+  const resolved = classIdsOf(model, classes)
+  if ('refused' in resolved) throw new ProblemError(400, 'bad_options', 'Invalid options', resolved.refused)
+  return resolved.ids
 }

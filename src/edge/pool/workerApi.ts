@@ -3,11 +3,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import {
   explainOptionsToText,
   type ModelInfo,
-  modelListSchema,
   problemSchema,
   type WorkerExplainQuery,
   type WorkerExplainResult,
   workerExplainResultSchema,
+  workerModelListSchema,
 } from '../../shared/contract'
 import { ProblemError } from '../problem/problem'
 import type { WorkerPool, WorkerReply } from './workerPool'
@@ -41,7 +41,7 @@ function parseReply<T>(reply: WorkerReply, schema: z.ZodType<T>): T {
 
 export async function fetchModels(pool: WorkerPool, requestId: string): Promise<ModelInfo[]> {
   const reply = await pool.call({ method: 'GET', path: '/internal/v1/models', requestId })
-  return parseReply(reply, modelListSchema).models
+  return parseReply(reply, workerModelListSchema).models
 }
 
 export async function explainOnWorker(

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ExplainResponse, Problem } from '../../shared/contract'
 import { sha256Hex } from '../crypto'
-import { API_KEY, explain, jpeg, seedApiKey, standin } from '../test/fixtures'
+import { API_KEY, explain, jpeg, seedApiKey, standin, standinUrl } from '../test/fixtures'
 
 beforeAll(() => seedApiKey())
 
@@ -65,6 +65,80 @@ describe('POST /v1/explain', () => {
     json.set('options', JSON.stringify({ topK: 1 }))
     const byJson = await explain(json, { type: null })
     expect(byJson.headers.get('X-Cache')).toBe('HIT')
+  })
+
+  describe('names classes of a 1000-class model by exact label', () => {
+    const model = 'test-imagenet'
+    const explained = async (response: Response) => {
+      expect(response.status).toBe(200)
+      return (await response.json<ExplainResponse>()).explanations.map((e) => [e.classId, e.label])
+    }
+    const asQuery = (classes: string[]) =>
+      `?${new URLSearchParams([['model', model], ...classes.map((value) => ['classes', value])])}`
+    const form = (fields: Record<string, string>) => {
+      const body = new FormData()
+      body.set('image', new File([jpeg('labels-multipart')], 'photo.jpg', { type: 'image/jpeg' }))
+      for (const [name, value] of Object.entries(fields)) body.set(name, value)
+      return body
+    }
+
+    it('with spaces, comma-separated and repeated parameters concatenating', async () => {
+      const response = await explain(jpeg('labels-text'), { query: asQuery(['tiger cat, 3', 'class 5']) })
+      expect(await explained(response)).toEqual([
+        [282, 'tiger cat'],
+        [3, 'class 3'],
+        [5, 'class 5'],
+      ])
+    })
+
+    it('with commas, as a JSON array in the query, in a multipart field or `options`, or in a JSON body', async () => {
+      const expected = [
+        [8, 'hen, rooster'],
+        [282, 'tiger cat'],
+        [3, 'class 3'],
+      ]
+      const classes = ['hen, rooster', 'tiger cat', 3]
+      const query = asQuery([JSON.stringify(classes.slice(0, 2)), '3'])
+      expect(await explained(await explain(jpeg('labels-json'), { query }))).toEqual(expected)
+      const field = form({ model, classes: JSON.stringify(classes) })
+      expect(await explained(await explain(field, { type: null }))).toEqual(expected)
+      const options = form({ options: JSON.stringify({ model, classes }) })
+      expect(await explained(await explain(options, { type: null }))).toEqual(expected)
+      const imageUrl = `${standinUrl()}/images/photo.jpg?labels`
+      const body = JSON.stringify({ imageUrl, model, classes })
+      expect(await explained(await explain(body, { type: 'application/json' }))).toEqual(expected)
+    })
+
+    it.each([
+      [
+        'a label two classes share',
+        ['crane'],
+        /Label "crane" names classes 134 and 517 of test-imagenet; ask by id/,
+      ],
+      ['a JSON array that does not parse', ['["hen, rooster"'], /expected a list of class ids or labels/],
+      [
+        'a JSON array of something else',
+        ['[true]'],
+        /classes.0: expected a class id \(an integer from 0\) or a label/,
+      ],
+      ['a label with a comma, comma-separated', ['hen, rooster'], /no class "hen"/],
+    ])('refuses %s with bad_options before any worker call', async (_, classes, detail) => {
+      const before = await explainCalls()
+      const response = await explain(jpeg('labels-refused'), { query: asQuery(classes) })
+      expect(response.status).toBe(400)
+      expect(await response.json<Problem>()).toMatchObject({
+        code: 'bad_options',
+        detail: expect.stringMatching(detail),
+      })
+      expect(await explainCalls()).toBe(before)
+    })
+
+    it('explains both cranes when asked by id', async () => {
+      expect(await explained(await explain(jpeg('cranes'), { query: asQuery(['134,517']) }))).toEqual([
+        [134, 'crane'],
+        [517, 'crane'],
+      ])
+    })
   })
 
   it('coalesces concurrent identical misses into one worker call', async () => {

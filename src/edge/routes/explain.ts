@@ -12,12 +12,21 @@ import { referencedImage } from '../uploads/referencedImage'
 
 const binary = { schema: { type: 'string' as const, format: 'binary' } }
 
+/** Query parameters whose text form needs more than the generic line. */
+const queryDescriptions: Record<string, string> = {
+  classes:
+    'With a raw image body: the classes to explain, ids or labels. Comma-separated, each value trimmed, and ' +
+    'repeatable (`classes=3,tiger cat&classes=5`). A value whose first non-space character is `[` is a JSON ' +
+    'array of ids (integers) and labels (strings, matched exactly), the way to name a label with a comma: ' +
+    '`classes=["hen, rooster",3]`, URL-encoded. Multipart fields read the same way.',
+}
+
 /** Raw image bodies carry their options in the query string, one parameter per ExplainOptions field. */
 const optionQueryParameters = Object.keys(explainOptionsSchema.shape).map((name) => ({
   name,
   in: 'query' as const,
   required: false,
-  description: 'With a raw image body: an ExplainOptions field (`classes` comma-separated).',
+  description: queryDescriptions[name] ?? 'With a raw image body: an ExplainOptions field.',
   schema: { type: 'string' as const },
 }))
 

@@ -1,23 +1,79 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
-import { modelListSchema } from '../../shared/contract'
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { type ModelInfo, type ModelListEntry, modelInfoSchema, modelListSchema } from '../../shared/contract'
 import type { EdgeContext } from '../context'
-import { listModels } from '../models/modelCatalog'
-import { problemResponses } from '../problem/openapi'
+import { listModels, resolveModel } from '../models/modelCatalog'
+import { problemResponses, validationHook } from '../problem/openapi'
 
-const route = createRoute({
+/** Anything but `true`/`false` is 400 `bad_options`, as every invalid option at the edge (`validationHook`). */
+const listQuery = z.object({
+  labels: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default('true')
+    .openapi({
+      param: { name: 'labels', in: 'query' },
+      description:
+        'Whether each entry carries its `labels`: `true` (the default, as the API contract has it) or `false`, ' +
+        'for clients (mobile apps) that only need ids, sizes and class counts: with 1000 ImageNet labels a model ' +
+        'is 12,662 bytes of JSON (5,519 gzipped), 235 bytes without. Any other value is 400 `bad_options`.',
+      example: 'false',
+    }),
+})
+
+const listRoute = createRoute({
   method: 'get',
   path: '/v1/models',
   summary: 'Models that can explain',
+  description:
+    'Each model as `GET /v1/models/{id}` answers it, with its labels, plus `labelsUrl` linking there. ' +
+    'The labels are omitted only when asked with `labels=false`.',
   security: [{ apiKey: [] }],
+  request: { query: listQuery },
   responses: {
     200: {
       description: 'The models; `default: true` marks the one used without `model`.',
       content: { 'application/json': { schema: modelListSchema } },
     },
-    ...problemResponses(401, 429, 503),
+    ...problemResponses(400, 401, 429, 503),
   },
 })
 
-export const modelRoutes = new OpenAPIHono<EdgeContext>().openapi(route, async (c) =>
-  c.json({ models: await listModels(c.env, c.get('requestId')) }, 200),
-)
+const modelRoute = createRoute({
+  method: 'get',
+  path: '/v1/models/{id}',
+  summary: 'One model with all its labels',
+  security: [{ apiKey: [] }],
+  request: {
+    params: z.object({
+      id: z.string().openapi({
+        param: { name: 'id', in: 'path' },
+        description: '`id` or `id@version`, as the `model` option of an explain request.',
+        example: 'cifar10-cnn@1.3.0',
+      }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The model; `labels[i]` is the label of class id `i`.',
+      content: { 'application/json': { schema: modelInfoSchema } },
+    },
+    ...problemResponses(401, 404, 429, 503),
+  },
+})
+
+/** A model as the list shows it: whole, or without its labels when asked `labels=false`; either way linked. */
+function listEntry(model: ModelInfo, origin: string, withLabels: boolean): ModelListEntry {
+  const { labels: _, ...slim } = model
+  const labelsUrl = `${origin}/v1/models/${model.id}@${model.version}`
+  return withLabels ? { ...model, labelsUrl } : { ...slim, labelsUrl }
+}
+
+export const modelRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook })
+  .openapi(listRoute, async (c) => {
+    const { origin } = new URL(c.req.url)
+    const withLabels = c.req.valid('query').labels === 'true'
+    const models = await listModels(c.env, c.get('requestId'))
+    return c.json({ models: models.map((model) => listEntry(model, origin, withLabels)) }, 200)
+  })
+  .openapi(modelRoute, async (c) =>
+    c.json(resolveModel(await listModels(c.env, c.get('requestId')), c.req.valid('param').id, 404), 200),
+  )

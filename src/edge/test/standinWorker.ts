@@ -13,6 +13,11 @@ import './providedContext'
 
 const STANDIN_TOKEN = 'standin-worker-token'
 const LABELS = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
+/** ImageNet-scale: labels with spaces and a comma, and one label two classes share (ImageNet's "crane"s). */
+const IMAGENET_LABELS = Object.assign(
+  Array.from({ length: 1000 }, (_, i) => `class ${i}`),
+  { 8: 'hen, rooster', 134: 'crane', 282: 'tiger cat', 517: 'crane' },
+)
 
 type Mode = 'ok' | 'error' | 'hang'
 interface StandinState {
@@ -44,8 +49,19 @@ const models = {
       mapSize: { width: 32, height: 32 },
       default: true,
     },
+    {
+      id: 'test-imagenet',
+      version: '2.0.0',
+      family: 'vit',
+      numClasses: 1000,
+      labels: IMAGENET_LABELS,
+      input: { width: 224, height: 224 },
+      mapSize: { width: 14, height: 14 },
+      default: false,
+    },
   ],
 }
+const labelsOf = (id: string | undefined) => models.models.find((m) => m.id === id)?.labels ?? []
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -56,14 +72,15 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 function explainResult(query: URLSearchParams, bytes: Buffer) {
   const classes = query.get('classes')?.split(',').map(Number) ?? [...Array(Number(query.get('topK'))).keys()]
   const [id, version] = (query.get('model') ?? 'test-cnn@1.0.0').split('@')
+  const labels = labelsOf(id)
   return {
     model: { id, version },
     image: { width: 64 + (bytes.length % 7), height: 48 },
     crop: { x: 8, y: 0, width: 48, height: 48 },
-    predictions: classes.map((c, i) => ({ classId: c, label: LABELS[c], score: 0.5 / (i + 1) })),
+    predictions: classes.map((c, i) => ({ classId: c, label: labels[c], score: 0.5 / (i + 1) })),
     explanations: classes.map((c) => ({
       classId: c,
-      label: LABELS[c],
+      label: labels[c],
       width: 32,
       height: 32,
       map: 'iVBORw0KGgo=',

@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { modelListSchema, problemSchema, workerExplainResultSchema } from '../../shared/contract'
+import { problemSchema, workerExplainResultSchema, workerModelListSchema } from '../../shared/contract'
 import { configSchema } from '../config'
 import { silentLogger } from '../log'
 import { pngDeclaring, solid } from '../testing/images'
@@ -84,7 +84,7 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
     })
 
     it('explains the classes asked for, by label or id, without overlays unless asked', async () => {
-      const models = modelListSchema.parse(
+      const models = workerModelListSchema.parse(
         await (await request('/internal/v1/models', { headers: auth })).json(),
       )
       const labels = models.models.find((m) => m.id === PACK_ID)?.labels ?? []
@@ -96,10 +96,19 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
         [7, labels[7]],
       ])
       expect(result.explanations.every((e) => e.overlay === undefined)).toBe(true)
+
+      const asJson = await explain(
+        `?topK=1&classes=${encodeURIComponent(JSON.stringify([labels[3], 7]))}`,
+        photo,
+      )
+      const sameClasses = workerExplainResultSchema
+        .parse(await asJson.json())
+        .explanations.map((e) => e.classId)
+      expect(sameClasses).toEqual([3, 7])
     })
 
     it('lists the models with the default marked', async () => {
-      const list = modelListSchema.parse(
+      const list = workerModelListSchema.parse(
         await (await request('/internal/v1/models', { headers: auth })).json(),
       )
       expect(list.models).toContainEqual(expect.objectContaining({ id: PACK_ID, default: true }))

@@ -18,7 +18,15 @@ describe('parseExplainQuery', () => {
     })
   })
 
+  it('takes a classes value that starts with `[` as a JSON array, for labels that hold commas', () => {
+    expect(parseExplainQuery({ classes: '["hen, rooster", 3]' })).toMatchObject({
+      classes: ['hen, rooster', 3],
+    })
+  })
+
   it.each([
+    [{ classes: '["hen, rooster"' }],
+    [{ classes: '[true]' }],
     [{ topK: '0' }],
     [{ topK: '11' }],
     [{ topK: 'three' }],
