@@ -1,5 +1,6 @@
-"""The training README's commands, as a short smoke run on a slice of CIFAR-10."""
+"""The training README's commands: a short CIFAR-10 smoke run, and the scripts/ttame entry point."""
 import json
+import os
 import subprocess
 import sys
 
@@ -8,7 +9,7 @@ import pytest
 from conftest import REPO
 
 DATA = REPO.parent / "shared" / "datasets" / "cifar10" / "train.tar.gz"
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"CIFAR-10 not found at {DATA}")
+needs_cifar = pytest.mark.skipif(not DATA.exists(), reason=f"CIFAR-10 not found at {DATA}")
 
 
 def cli(*args, cwd):
@@ -16,6 +17,7 @@ def cli(*args, cwd):
                           capture_output=True, text=True)
 
 
+@needs_cifar
 def test_train_backbone_attention_and_export_a_pack(tmp_path):
     cwd = REPO / "training"
     run = tmp_path / "run"
@@ -32,3 +34,21 @@ def test_train_backbone_attention_and_export_a_pack(tmp_path):
     assert manifest["training"]["hardware"].endswith("(CPU)")  # the runs record where they trained
     assert 0 <= manifest["metrics"]["top1"] <= 1
     assert (pack / manifest["onnx"]["file"]).exists() and (pack / manifest["classifier"]["file"]).exists()
+
+
+def ttame(*args, env=None):
+    return subprocess.run([str(REPO / "scripts" / "ttame"), *map(str, args)], capture_output=True, text=True,
+                          env=env)
+
+
+def test_the_entry_point_finds_a_python_with_torch_from_any_folder():
+    done = ttame("labels", "--backbone", "resnet50")
+    assert done.returncode == 0, done.stderr
+    labels = done.stdout.splitlines()
+    assert len(labels) == 1000 and labels[282] == "tiger cat"
+
+
+def test_the_entry_point_says_what_to_install_when_no_python_has_torch():
+    done = ttame("--help", env={**os.environ, "TTAME_PYTHON": "/nonexistent/python3"})
+    assert done.returncode == 127
+    assert "no Python here imports torch" in done.stderr and "install-system-deps.sh" in done.stderr

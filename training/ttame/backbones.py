@@ -280,7 +280,7 @@ def build_classifier(spec: BackboneSpec, weights: str | None = None, num_classes
 # ---- default feature layers ---------------------------------------------------------------------------
 
 @torch.no_grad()
-def _module_outputs(model: nn.Module, input_size: int) -> list[ModuleCall]:
+def _module_calls(model: nn.Module, input_size: int) -> list[ModuleCall]:
     """Every submodule call for one probe image, in the order the calls finish."""
     calls: list[ModuleCall] = []
     inputs: dict[str, torch.Tensor | None] = {}
@@ -305,7 +305,7 @@ def _module_outputs(model: nn.Module, input_size: int) -> list[ModuleCall]:
 
 def default_feature_layers(model: nn.Module, spec: BackboneSpec) -> tuple[str, ...]:
     """The family's default T-TAME layers of this classifier (`Family.default_layers`), found on a probe image."""
-    return spec.family.default_layers(_module_outputs(model, spec.input_size), dict(model.named_modules()))
+    return spec.family.default_layers(_module_calls(model, spec.input_size), dict(model.named_modules()))
 
 
 def default_cam_layer(model: nn.Module, spec: BackboneSpec, feature_layers: tuple[str, ...]) -> str:
