@@ -6,8 +6,9 @@
  *
  * Settings (environment): EDGE_PORT (8787), WORKER_PORT (8788), EXPLAIN_API_KEY (else a stored or generated
  * one), EDGE_STATE_DIR (.wrangler/state), DEV_VARS_FILE (.dev.vars: the secrets, generated if missing),
- * WORKER_URLS (use these already-running workers instead of starting one); the edge settings of wrangler.toml
- * listed in EDGE_SETTINGS override its [vars] when set in the environment.
+ * WORKER_URLS (use these already-running workers instead of starting one), PUBLIC_BASE_URL (the origin of
+ * every link the edge answers with: its local URL unless set); the edge settings of wrangler.toml listed in
+ * EDGE_SETTINGS override its [vars] when set in the environment.
  */
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
@@ -208,6 +209,8 @@ async function main() {
       devVarsFile,
       '--var',
       `WORKER_URLS:${workerUrls}`,
+      '--var',
+      `PUBLIC_BASE_URL:${process.env.PUBLIC_BASE_URL ?? edgeUrl}`,
       '--var',
       'ALLOW_LOOPBACK_HTTP:true',
       ...EDGE_SETTINGS.filter((name) => process.env[name]).flatMap((name) => [

@@ -4,8 +4,9 @@ import type { EdgeContext } from './context'
 import { jobRoutes } from './jobs/jobRoutes'
 import { apiKeyAuth } from './middleware/auth'
 import { bodyLimit } from './middleware/bodyLimit'
+import { jsonContentType } from './middleware/jsonContentType'
 import { rateLimit } from './middleware/rateLimit'
-import { notFound, renderProblem } from './problem/problem'
+import { notFoundFor, renderProblem } from './problem/problem'
 import { explainRoutes } from './routes/explain'
 import { modelRoutes } from './routes/models'
 import { opsRoutes } from './routes/ops'
@@ -15,7 +16,7 @@ import { uploadRoutes } from './uploads/uploadRoutes'
 /** The public API, in the order a request travels through it. */
 export const app = new OpenAPIHono<EdgeContext>()
 app.use(requestId())
-app.use('/v1/*', apiKeyAuth(), rateLimit(), bodyLimit())
+app.use('/v1/*', apiKeyAuth(), rateLimit(), bodyLimit(), jsonContentType())
 app.route('/', opsRoutes)
 app.route('/', modelRoutes)
 app.route('/', explainRoutes)
@@ -34,4 +35,4 @@ app.doc31('/openapi.json', {
   },
 })
 app.onError(renderProblem)
-app.notFound(notFound)
+app.notFound(notFoundFor(app))

@@ -10,6 +10,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
   JOB_ITEMS: Queue
   WORKER_URLS: string
+  /** The API's origin as clients reach it (`https://api.example.com`): every link in an answer starts with it. */
+  PUBLIC_BASE_URL: string
   WORKER_TOKEN: string
   UPLOAD_SIGNING_SECRET: string
   MAX_BODY_BYTES: string

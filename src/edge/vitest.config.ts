@@ -13,6 +13,8 @@ export default defineConfig({
           WORKER_TOKEN: inject('standinToken'),
           UPLOAD_SIGNING_SECRET: 'test-upload-signing-secret',
           WORKER_TIMEOUT_MS: '1000',
+          // The origin the tests call: links in answers must come from here, never from a request's Host.
+          PUBLIC_BASE_URL: 'https://edge.test',
           MAX_BODY_BYTES: String(64 * 1024),
           // Job tests: webhooks go to the loopback receiver; item and webhook retries come without long waits.
           ALLOW_LOOPBACK_HTTP: 'true',

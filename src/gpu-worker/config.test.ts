@@ -13,6 +13,10 @@ describe('loadConfig', () => {
       EXECUTION_PROVIDERS: ['cuda', 'cpu'],
       MAX_BODY_BYTES: 10 * 1024 * 1024,
       MAX_PIXELS: 40_000_000,
+      LARGE_IMAGE_PIXELS: 16_000_000,
+      LARGE_IMAGE_DECODES: 2,
+      OVERLAY_MAX_SIDE: 1024,
+      OVERLAY_PIXEL_BUDGET: 12_000_000,
     })
   })
 
@@ -32,6 +36,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WORKER_TOKEN: 'short-secret' })).not.toThrow(/short-secret/)
     expect(() => loadConfig({ WORKER_TOKEN: token, EXECUTION_PROVIDERS: 'cuda,rocm' })).toThrow(
       /EXECUTION_PROVIDERS/,
+    )
+    expect(() => loadConfig({ WORKER_TOKEN: token, OVERLAY_MAX_SIDE: '0' })).toThrow(/OVERLAY_MAX_SIDE/)
+    expect(() => loadConfig({ WORKER_TOKEN: token, OVERLAY_MAX_SIDE: '9000' })).toThrow(/OVERLAY_MAX_SIDE/)
+    expect(() => loadConfig({ WORKER_TOKEN: token, OVERLAY_PIXEL_BUDGET: '1e3x' })).toThrow(
+      /OVERLAY_PIXEL_BUDGET/,
     )
   })
 })

@@ -22,6 +22,16 @@ export const configSchema = z.object({
   MAX_QUEUE: positiveInt.default(256),
   MAX_BODY_BYTES: positiveInt.default(10 * 1024 * 1024),
   MAX_PIXELS: positiveInt.default(40_000_000),
+  /** Photos above this many pixels are decoded at most LARGE_IMAGE_DECODES at a time (others wait, then 503). */
+  LARGE_IMAGE_PIXELS: positiveInt.default(16_000_000),
+  LARGE_IMAGE_DECODES: positiveInt.default(2),
+  /** Overlays are drawn on the photo scaled down to fit this square (pixels per side). */
+  OVERLAY_MAX_SIDE: positiveInt.max(8192).default(1024),
+  /**
+   * Overlay pixels (display copy + one overlay per map) in flight across requests; one request of ten maps at
+   * 1024x1024 fits. Beyond it an overlay request is refused with 503 at once (about 17 bytes of RSS per pixel).
+   */
+  OVERLAY_PIXEL_BUDGET: positiveInt.default(12_000_000),
 })
 
 export type Config = z.infer<typeof configSchema>

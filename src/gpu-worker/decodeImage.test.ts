@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import sharp, { type Sharp } from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { decodeImage } from './decodeImage'
+import { type DecodedImage, decodeImage } from './decodeImage'
 import { ProblemError } from './problem'
 import { at, halves, pngDeclaring, solid } from './testing/images'
 
@@ -66,6 +66,29 @@ describe('decodeImage', () => {
     expect(rgbAt(image.pixels, 8, 1)[0]).toBeGreaterThan(200)
     expect(rgbAt(image.pixels, 8, 14)[2]).toBeGreaterThan(200)
   })
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'gives EXIF orientation %i the input of the same photo turned in its pixels',
+    async (orientation) => {
+      // Smooth texture, no symmetry: a wrong turn or mirror of the crop shows as large differences.
+      const noise = Buffer.from(
+        Array.from({ length: 301 * 199 * 3 }, (_, i) => Math.imul(i, 2654435761) >>> 24),
+      )
+      const photo = await sharp(noise, { raw: { width: 301, height: 199, channels: 3 } })
+        .blur(2)
+        .png()
+        .toBuffer()
+      const tagged = await sharp(photo).png().withMetadata({ orientation }).toBuffer()
+      const turned = await sharp(tagged).autoOrient().png().toBuffer()
+      const [a, b] = (await Promise.all(
+        [tagged, turned].map((bytes) => decodeImage(bytes, pre, limits)),
+      )) as [DecodedImage, DecodedImage]
+      expect([a.width, a.height]).toEqual([b.width, b.height])
+      const diffs = Array.from(a.pixels, (v, i) => Math.abs(v - (b.pixels[i] as number)) * 255)
+      expect(Math.max(...diffs)).toBeLessThanOrEqual(4)
+      expect(diffs.reduce((s, d) => s + d, 0) / diffs.length).toBeLessThanOrEqual(1)
+    },
+  )
 
   it('turns grayscale into three equal channels', async () => {
     const bytes = await solid(20, 20, [128, 128, 128]).removeAlpha().toColourspace('b-w').png().toBuffer()

@@ -38,3 +38,48 @@ export function planInput(width: number, height: number, pre: Manifest['preproce
     },
   }
 }
+
+/** Where pixel (x, y) of a `width` x `height` image as displayed lies in it as stored, for EXIF orientation 1..8. */
+export function storedPoint(
+  orientation: number,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+): [number, number] {
+  switch (orientation) {
+    case 2:
+      return [width - 1 - x, y]
+    case 3:
+      return [width - 1 - x, height - 1 - y]
+    case 4:
+      return [x, height - 1 - y]
+    case 5:
+      return [y, x]
+    case 6:
+      return [y, width - 1 - x]
+    case 7:
+      return [height - 1 - y, width - 1 - x]
+    case 8:
+      return [height - 1 - y, x]
+    default:
+      return [x, y]
+  }
+}
+
+/** The plan's resize and crop in the stored (not yet oriented) image's pixels: resize and crop first, turn last. */
+export function storedInput(plan: InputPlan, orientation: number): Pick<InputPlan, 'resized' | 'extract'> {
+  const { resized, extract } = plan
+  const corner = (x: number, y: number) => storedPoint(orientation, x, y, resized.width, resized.height)
+  const [ax, ay] = corner(extract.left, extract.top)
+  const [bx, by] = corner(extract.left + extract.width - 1, extract.top + extract.height - 1)
+  return {
+    resized: orientation >= 5 ? { width: resized.height, height: resized.width } : resized,
+    extract: {
+      left: Math.min(ax, bx),
+      top: Math.min(ay, by),
+      width: Math.abs(ax - bx) + 1,
+      height: Math.abs(ay - by) + 1,
+    },
+  }
+}

@@ -6,6 +6,7 @@ const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 export class WorkerMetrics {
   readonly registry = new Registry()
   readonly #queueDepths = new Map<string, () => number>()
+  #overlayPixels: () => number = () => 0
 
   readonly requestDuration = new Histogram({
     name: 'worker_request_duration_seconds',
@@ -42,6 +43,15 @@ export class WorkerMetrics {
     },
   })
 
+  readonly overlayPixels = new Gauge({
+    name: 'worker_overlay_pixels_in_use',
+    help: 'Pixels of overlay work reserved now, out of OVERLAY_PIXEL_BUDGET',
+    registers: [this.registry],
+    collect: () => {
+      this.overlayPixels.set(this.#overlayPixels())
+    },
+  })
+
   readonly executionProvider = new Gauge({
     name: 'worker_execution_provider',
     help: 'Execution provider each model session runs on (1 = active)',
@@ -62,6 +72,10 @@ export class WorkerMetrics {
 
   trackQueueDepth(model: string, depth: () => number): void {
     this.#queueDepths.set(model, depth)
+  }
+
+  trackOverlayPixels(inUse: () => number): void {
+    this.#overlayPixels = inUse
   }
 
   observeBatch(model: string, size: number, durationMs: number): void {

@@ -1,7 +1,10 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { TURBO } from './colormap'
-import { OVERLAY_OPACITY, renderOverlays } from './renderOverlay'
+import { type DisplayImage, decodeImage } from './decodeImage'
+import type { SaliencyMap } from './explanationMap'
+import type { Crop } from './inputGeometry'
+import { cropOnDisplay, OVERLAY_OPACITY, renderOverlays } from './renderOverlay'
 import { solid } from './testing/images'
 
 const map = { data: Float32Array.from([0, 1, 1, 0]), width: 2, height: 2 }
@@ -15,6 +18,21 @@ async function pixelsOf(png: Buffer) {
   }
 }
 
+const pre = { resizeShorter: 16, crop: 16, mean: [0, 0, 0], std: [1, 1, 1] } as Parameters<
+  typeof decodeImage
+>[1]
+
+/** As the worker does it: one decode gives the display copy, the overlays are drawn on it. */
+async function overlaysOf(photo: Buffer, maps: SaliencyMap[], crop: Crop, maxSide = 1024) {
+  const image = await decodeImage(
+    photo,
+    pre,
+    { maxBytes: 1 << 24, maxPixels: 40e6 },
+    { displayMaxSide: maxSide },
+  )
+  return renderOverlays(image.display as DisplayImage, maps, crop, image)
+}
+
 const blend = (level: number, photo: number, c: number) =>
   Math.round((TURBO[3 * level + c] as number) * OVERLAY_OPACITY + photo * (1 - OVERLAY_OPACITY))
 
@@ -22,7 +40,7 @@ describe('renderOverlay', () => {
   it('blends the turbo-coloured map over its crop and leaves the rest of the photo alone', async () => {
     const photo = await solid(300, 200, gray).jpeg({ quality: 100 }).toBuffer()
     const crop = { x: 50, y: 0, width: 200, height: 200 }
-    const [png] = await renderOverlays(photo, [map], crop, 40e6)
+    const [png] = await overlaysOf(photo, [map], crop)
     const { info, rgb } = await pixelsOf(png as Buffer)
     expect([info.width, info.height]).toEqual([300, 200])
     for (const v of rgb(10, 100)) expect(Math.abs(v - 100)).toBeLessThanOrEqual(2)
@@ -35,7 +53,7 @@ describe('renderOverlay', () => {
   it('renders one overlay per map over the same photo', async () => {
     const photo = await solid(64, 64, gray).png().toBuffer()
     const inverted = { ...map, data: map.data.map((v) => 1 - v) }
-    const overlays = await renderOverlays(photo, [map, inverted], { x: 0, y: 0, width: 64, height: 64 }, 40e6)
+    const overlays = await overlaysOf(photo, [map, inverted], { x: 0, y: 0, width: 64, height: 64 })
     expect(overlays).toHaveLength(2)
     const [a, b] = await Promise.all(overlays.map(pixelsOf))
     // Top-left is cold in the first map and hot in the second.
@@ -47,8 +65,48 @@ describe('renderOverlay', () => {
 
   it('keeps the original size in the displayed orientation', async () => {
     const photo = await solid(40, 20, gray).jpeg().withMetadata({ orientation: 6 }).toBuffer()
-    const [png] = await renderOverlays(photo, [map], { x: 0, y: 10, width: 20, height: 20 }, 40e6)
+    const [png] = await overlaysOf(photo, [map], { x: 0, y: 10, width: 20, height: 20 })
     const meta = await sharp(png as Buffer).metadata()
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 20, 40])
+  })
+
+  it('draws on the photo scaled down to fit the maximum side, the crop scaled with it', async () => {
+    const photo = await solid(3000, 2000, gray).png().toBuffer()
+    const [png] = await overlaysOf(photo, [map], { x: 500, y: 0, width: 2000, height: 2000 }, 300)
+    const { info, rgb } = await pixelsOf(png as Buffer)
+    expect([info.width, info.height]).toEqual([300, 200])
+    // The crop lies at x 50..249 of the 300x200 copy: left of it the photo, then cold, then hot.
+    for (const v of rgb(20, 100)) expect(Math.abs(v - 100)).toBeLessThanOrEqual(2)
+    for (const [c, v] of rgb(52, 2).entries()) expect(Math.abs(v - blend(0, 100, c))).toBeLessThanOrEqual(3)
+    for (const [c, v] of rgb(247, 2).entries())
+      expect(Math.abs(v - blend(255, 100, c))).toBeLessThanOrEqual(3)
+  })
+
+  it('renders nothing once the request is aborted', async () => {
+    const display: DisplayImage = { data: Buffer.alloc(64 * 64 * 3), width: 64, height: 64, channels: 3 }
+    const gone = new Error('deadline')
+    const crop = { x: 0, y: 0, width: 64, height: 64 }
+    await expect(renderOverlays(display, [map], crop, display, AbortSignal.abort(gone))).rejects.toBe(gone)
+  })
+})
+
+describe('cropOnDisplay', () => {
+  it('scales the crop onto the display copy, inside it and at least one pixel', () => {
+    const original = { width: 6000, height: 4000 }
+    const display = { width: 1024, height: 683 }
+    expect(cropOnDisplay({ x: 1000, y: 0, width: 4000, height: 4000 }, original, display)).toEqual({
+      x: 171,
+      y: 0,
+      width: 682,
+      height: 683,
+    })
+    expect(cropOnDisplay({ x: 5999, y: 3999, width: 1, height: 1 }, original, display)).toEqual({
+      x: 1023,
+      y: 682,
+      width: 1,
+      height: 1,
+    })
+    const same = { x: 50, y: 0, width: 200, height: 200 }
+    expect(cropOnDisplay(same, { width: 300, height: 200 }, { width: 300, height: 200 })).toEqual(same)
   })
 })

@@ -23,6 +23,8 @@ export async function createWorker(config: Config, log: Logger) {
       maxBatch: config.MAX_BATCH,
       maxBatchDelayMs: config.MAX_BATCH_DELAY_MS,
       maxQueue: config.MAX_QUEUE,
+      largeImages: { pixels: config.LARGE_IMAGE_PIXELS, slots: config.LARGE_IMAGE_DECODES },
+      overlay: { maxSide: config.OVERLAY_MAX_SIDE, pixelBudget: config.OVERLAY_PIXEL_BUDGET },
     },
     metrics,
   )

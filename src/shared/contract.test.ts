@@ -28,10 +28,31 @@ describe('classIdsOf', () => {
 
   it('refuses labels it does not have (no trimming, no case folding) and ids beyond the model', () => {
     for (const ref of ['tiger cat ', 'Tiger cat', 'hen', 1000]) {
-      expect(classIdsOf(imagenet, [ref])).toEqual({
-        refused: `Model resnet50-imagenet has no class ${JSON.stringify(ref)} (ids 0..999).`,
+      expect(classIdsOf(imagenet, [ref])).toMatchObject({
+        refused: expect.stringMatching(
+          `^Model resnet50-imagenet has no class ${JSON.stringify(ref)} \\(ids 0\\.\\.999`,
+        ),
       })
     }
+  })
+
+  it('says which labels there are: all of a small model, a few and where to find the rest otherwise', () => {
+    const cifar = { id: 'cifar10-cnn', numClasses: 3, labels: ['airplane', 'cat', 'dog'] }
+    expect(classIdsOf(cifar, ['tiger'])).toEqual({
+      refused:
+        'Model cifar10-cnn has no class "tiger" (ids 0..2; labels "airplane", "cat", "dog"; ' +
+        'GET /v1/models/cifar10-cnn lists them).',
+    })
+    expect(classIdsOf(imagenet, ['Tiger cat'])).toEqual({
+      refused:
+        'Model resnet50-imagenet has no class "Tiger cat" (ids 0..999; labels like it: "tiger cat"; ' +
+        'GET /v1/models/resnet50-imagenet lists all 1000).',
+    })
+    expect(classIdsOf(imagenet, ['unicorn'])).toEqual({
+      refused:
+        'Model resnet50-imagenet has no class "unicorn" (ids 0..999; labels "class 0", "class 1", "class 2", ' +
+        '"class 3", "class 4", …; GET /v1/models/resnet50-imagenet lists all 1000).',
+    })
   })
 })
 
@@ -70,6 +91,16 @@ describe('explainOptionsFromText', () => {
     expect(
       explainOptionsSchema.safeParse(explainOptionsFromText({ classes: '[3' })).error?.issues,
     ).toMatchObject([{ path: ['classes'], message: 'expected a list of class ids or labels' }])
+  })
+
+  it('keeps field names of the object prototype as unknown options, for the schema to refuse', () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const fields = Object.assign(Object.create(null) as Record<string, string>, { [name]: '1' })
+      const typed = explainOptionsFromText(fields)
+      expect(Object.hasOwn(typed, name), name).toBe(true)
+      const parsed = explainOptionsSchema.safeParse(typed)
+      expect(parsed.error?.issues, name).toMatchObject([{ code: 'unrecognized_keys', keys: [name] }])
+    }
   })
 
   it('gives back any list of ids and labels written as a JSON array', () => {

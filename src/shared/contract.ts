@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { quoted } from './issues'
 
 /**
  * Schemas shared by the edge (public API, OpenAPI) and the GPU worker (internal API).
@@ -30,17 +31,37 @@ export function classIdsOf(
       typeof ref === 'number' ? [ref] : model.labels.flatMap((label, id) => (label === ref ? [id] : []))
     const named = candidates.filter((id) => id < model.numClasses)
     if (named.length === 0) {
-      return {
-        refused: `Model ${model.id} has no class ${JSON.stringify(ref)} (ids 0..${model.numClasses - 1}).`,
-      }
+      const ids = `ids 0..${model.numClasses - 1}`
+      const hint = typeof ref === 'number' ? ids : `${ids}; ${labelHint(model, ref)}`
+      return { refused: `Model ${model.id} has no class ${quoted(ref)} (${hint}).` }
     }
     if (named.length > 1) {
       const listed = `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`
-      return { refused: `Label ${JSON.stringify(ref)} names classes ${listed} of ${model.id}; ask by id.` }
+      return { refused: `Label ${quoted(ref)} names classes ${listed} of ${model.id}; ask by id.` }
     }
     ids.push(named[0] as number)
   }
   return { ids }
+}
+
+/** Labels a small model has all of; of a bigger one a few (those like `asked`, else the first) are named. */
+const LISTED_LABELS = 10
+const SAMPLED_LABELS = 5
+
+/** Where an unknown label is refused: the labels there are, and the route that lists them all. */
+function labelHint(
+  model: { id: string; labels: readonly string[]; numClasses: number },
+  asked: string,
+): string {
+  const labels = model.labels.slice(0, model.numClasses)
+  const route = `GET /v1/models/${model.id}`
+  if (labels.length <= LISTED_LABELS) return `labels ${labels.map(quoted).join(', ')}; ${route} lists them`
+  const needle = asked.toLowerCase()
+  const alike = labels.filter((label) => label.toLowerCase().includes(needle)).slice(0, SAMPLED_LABELS)
+  const sample = alike.length
+    ? `labels like it: ${alike.map(quoted).join(', ')}`
+    : `labels ${labels.slice(0, SAMPLED_LABELS).map(quoted).join(', ')}, …`
+  return `${sample}; ${route} lists all ${labels.length}`
 }
 
 export const explainOptionsSchema = z
@@ -63,9 +84,14 @@ export const explainOptionsSchema = z
           'Explain exactly these classes (ids or labels, labels matched exactly); overrides topK for maps. ' +
           'A label that several classes share is refused: ask by id.',
       }),
-    overlay: z.boolean().default(false).openapi({
-      description: 'Also return a colour heatmap blended over the original image (PNG, original size).',
-    }),
+    overlay: z
+      .boolean()
+      .default(false)
+      .openapi({
+        description:
+          'Also return a colour heatmap blended over the photo (PNG, in its displayed orientation, at most 1024 px ' +
+          'on its longer side by default: the worker setting OVERLAY_MAX_SIDE).',
+      }),
   })
   .strict()
   .openapi('ExplainOptions')
@@ -129,7 +155,14 @@ export const explanationSchema = z
     width: z.number().int(),
     height: z.number().int(),
     map: z.string().openapi({ description: 'Base64 8-bit grayscale PNG, 0..255 = min-max scaled saliency.' }),
-    overlay: z.string().optional().openapi({ description: 'Base64 PNG heatmap over the original image.' }),
+    overlay: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          "Base64 PNG heatmap over the photo as displayed, scaled down to fit the worker's OVERLAY_MAX_SIDE " +
+          '(1024 px by default; smaller photos keep their size).',
+      }),
   })
   .openapi('Explanation')
 
@@ -224,7 +257,11 @@ export const explainResponseSchema = z
     cached: z.boolean(),
     timings: z.object({
       totalMs: z.number().openapi({ description: 'Time spent on this request at the edge.' }),
-      inferenceMs: z.number().openapi({ description: 'Model time when the explanation was computed.' }),
+      inferenceMs: z.number().openapi({
+        description:
+          "Model time spent on this request: the worker's inference on a miss, 0 on a hit (`cached: true`), " +
+          'which ran no model and was answered from the cache.',
+      }),
     }),
   })
   .openapi('ExplainResult')
@@ -239,7 +276,8 @@ const digits = (value: string) => (/^\d+$/.test(value) ? Number(value) : value)
  * `overlay` is `true`/`false`. Anything else is left as text for `explainOptionsSchema` to judge.
  */
 export function explainOptionsFromText(fields: Record<string, string | string[]>): Record<string, unknown> {
-  const typed: Record<string, unknown> = {}
+  // Field names are the caller's: on a plain object `__proto__` would set the prototype instead of a key.
+  const typed: Record<string, unknown> = Object.create(null)
   for (const [name, raw] of Object.entries(fields)) {
     const values = typeof raw === 'string' ? [raw] : raw
     const last = values.at(-1) ?? ''

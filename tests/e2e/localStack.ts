@@ -88,6 +88,11 @@ export class LocalStack {
     return this.workerPorts[0] ?? 0
   }
 
+  /** Process ids, for memory readings: the edge's group (start.mjs, wrangler, workerd) and each worker. */
+  get pids() {
+    return { edgeGroup: this.#edge?.child.pid, workers: this.#workers.map((w) => w?.child.pid) }
+  }
+
   async start() {
     process.once('exit', () => this.#killNow())
     this.workerPorts = await Promise.all(Array.from({ length: this.options.workers ?? 1 }, freePort))

@@ -63,7 +63,11 @@ export async function explainImage(
     predictions: computed.predictions,
     explanations: computed.explanations,
     cached: status === 'HIT',
-    timings: { totalMs: Date.now() - startedAt, inferenceMs: computed.timings.inferenceMs },
+    // A hit ran no model: its inference time is 0, not the time of the call that filled the cache.
+    timings: {
+      totalMs: Date.now() - startedAt,
+      inferenceMs: status === 'HIT' ? 0 : computed.timings.inferenceMs,
+    },
   }
   return { result, cache: status }
 }

@@ -1,28 +1,42 @@
 import { HEIC_HINT, type ImageType, SUPPORTED_IMAGE_TYPES, sniffImageType } from '../../shared/imageType'
+import { quoted } from '../../shared/issues'
 import { ProblemError } from '../problem/problem'
+import { type MediaType, mediaTypeOf, parseMediaType } from './mediaType'
+
+// The uploads routes read a declared type with it from here.
+export { mediaTypeOf }
 
 /** Declared types that say nothing about the format; the bytes decide. */
-const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream'])
+const GENERIC_TYPES = new Set(['application/octet-stream', 'binary/octet-stream'])
 const HEIC_TYPES = new Set(['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'])
 
-/** A Content-Type's media type, lower-case and without parameters (`image/JPEG; q=1` is `image/jpeg`). */
-export const mediaTypeOf = (contentType: string | undefined): string =>
-  contentType?.split(';')[0]?.trim().toLowerCase() ?? ''
+const unsupported = (detail: string) =>
+  new ProblemError(415, 'unsupported_media_type', 'Unsupported media type', detail)
+const heicHint = () => unsupported(HEIC_HINT)
 
-const heicHint = () => new ProblemError(415, 'unsupported_media_type', 'Unsupported media type', HEIC_HINT)
+/**
+ * A request's Content-Type, parsed (RFC 9110); one that does not parse is a 415 naming it, cut short. Undefined
+ * when there is none.
+ */
+export function requestMediaType(header: string | undefined): MediaType | undefined {
+  if (header === undefined || header === '') return undefined
+  const parsed = parseMediaType(header)
+  if (!parsed) throw unsupported(`The Content-Type ${quoted(header)} is not a media type (RFC 9110).`)
+  return parsed
+}
 
-/** Rejects a declared image type we do not accept; generic types pass (the bytes decide). */
-export function checkDeclaredImageType(declaredType: string): void {
-  const declared = mediaTypeOf(declaredType)
-  if (HEIC_TYPES.has(declared)) throw heicHint()
-  if (!GENERIC_TYPES.has(declared) && !(SUPPORTED_IMAGE_TYPES as readonly string[]).includes(declared)) {
-    throw new ProblemError(
-      415,
-      'unsupported_media_type',
-      'Unsupported media type',
-      `Send one of ${SUPPORTED_IMAGE_TYPES.join(', ')}, multipart/form-data or application/json; got ${declared || 'none'}.`,
-    )
-  }
+/**
+ * Rejects a declared image type we do not accept; none and generic types pass (the bytes decide). `refusal`
+ * says what to send instead, in the words of where the type came from.
+ */
+export function checkDeclaredImageType(
+  declared: string,
+  refusal = (type: string) => `Send one of ${SUPPORTED_IMAGE_TYPES.join(', ')}; got ${quoted(type)}.`,
+): void {
+  const type = requestMediaType(declared)?.essence
+  if (type === undefined || GENERIC_TYPES.has(type)) return
+  if (HEIC_TYPES.has(type)) throw heicHint()
+  if (!(SUPPORTED_IMAGE_TYPES as readonly string[]).includes(type)) throw unsupported(refusal(type))
 }
 
 /**

@@ -308,6 +308,25 @@ describe('job requests', () => {
     expect(((await response.json()) as { code: string }).code).toBe('webhook_url_rejected')
   })
 
+  it('links the job under PUBLIC_BASE_URL whatever Host the request names', async () => {
+    const response = await SELF.fetch('https://evil.example/v1/jobs', {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${API_KEY}`,
+        'Content-Type': 'application/json',
+        Host: 'evil.example',
+        'X-Forwarded-Host': 'evil.example',
+      },
+      body: JSON.stringify({ items: [{ uploadId: await uploadImage(jpeg(unique('host'))) }] }),
+    })
+    expect(response.status).toBe(202)
+    const created = (await response.json()) as { jobId: string; statusUrl: string; resultsUrl: string }
+    expect(created.statusUrl).toBe(`https://edge.test/v1/jobs/${created.jobId}`)
+    expect(created.resultsUrl).toBe(`https://edge.test/v1/jobs/${created.jobId}/results`)
+    expect(response.headers.get('Location')).toBe(created.statusUrl)
+    expect((await waitForJob(created.jobId, isSettled)).resultsUrl).toBe(created.resultsUrl)
+  })
+
   it('answers 404 for unknown ids and for jobs of another API key', async () => {
     expect((await getJob('not-a-job')).status).toBe(404)
     expect((await getJob(env.JOBS.newUniqueId().toString())).status).toBe(404)

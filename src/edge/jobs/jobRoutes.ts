@@ -5,6 +5,7 @@ import { sha256Hex } from '../crypto'
 import type { Env } from '../env'
 import { problemResponses, validationHook } from '../problem/openapi'
 import { ProblemError } from '../problem/problem'
+import { publicUrl } from '../security/publicUrl'
 import { checkWebhookUrl } from '../webhooks/webhookUrl'
 import { readResult } from './jobResultStore'
 import {
@@ -112,7 +113,7 @@ export const jobRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationH
     if (request.webhook) checkWebhookUrl(request.webhook.url, c.env.ALLOW_LOOPBACK_HTTP === 'true')
     const owner = c.get('apiKeyId')
     const id = idempotencyKey ? c.env.JOBS.idFromName(`${owner}:${idempotencyKey}`) : c.env.JOBS.newUniqueId()
-    const statusUrl = `${new URL(c.req.url).origin}/v1/jobs/${id}`
+    const statusUrl = publicUrl(c.env, `/v1/jobs/${id}`)
     const created = await c.env.JOBS.get(id).create({
       owner,
       fingerprint: await sha256Hex(JSON.stringify(request)),

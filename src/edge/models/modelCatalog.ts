@@ -1,4 +1,5 @@
 import { type ClassRef, classIdsOf, type ModelInfo } from '../../shared/contract'
+import { quoted } from '../../shared/issues'
 import type { Env } from '../env'
 import { fetchModels } from '../pool/workerApi'
 import { workerPoolFor } from '../pool/workerPool'
@@ -47,7 +48,7 @@ export function resolveModel(
       unknownStatus,
       'unknown_model',
       'Unknown model',
-      `No model ${ref ?? '(default)'}; available: ${known}.`,
+      `No model ${ref === undefined ? '(default)' : quoted(ref)}; available: ${known}.`,
     )
   }
   return model

@@ -59,17 +59,72 @@ describe('WorkerPool', () => {
     expect((await problemOf(pool.call(call))).status).toBe(504)
   })
 
-  it('takes a failed worker back only after its cooldown and a passing /readyz probe', async () => {
+  it('takes a failed worker back only once its probe is due and passes', async () => {
     const clock = { now: 0 }
     await standin('p-flaky', { mode: 'error' })
     const pool = poolOf([`${base}/w/p-flaky`], clock)
     expect((await problemOf(pool.call(call))).status).toBe(503)
     await standin('p-flaky', { mode: 'ok' })
-    expect((await problemOf(pool.call(call))).status).toBe(503) // still cooling down
-    clock.now += 600
+    expect((await problemOf(pool.call(call))).status).toBe(503) // its probe is not due yet
+    clock.now += 100
     const before = (await standin('p-flaky')).calls.readyz
     expect((await pool.call(call)).status).toBe(200)
     expect((await standin('p-flaky')).calls.readyz).toBe(before + 1)
+  })
+
+  it('re-admits a restarted worker on its first passing probe, within a second of it being back', async () => {
+    const clock = { now: 0 }
+    await standin('p-restart', { mode: 'error' })
+    const pool = poolOf([`${base}/w/p-restart`], clock)
+    // Down for 8 s under steady traffic: each call finds it down, probing it whenever a probe is due.
+    for (; clock.now < 8000; clock.now += 250) expect((await problemOf(pool.call(call))).status).toBe(503)
+    await standin('p-restart', { mode: 'ok' })
+    clock.now += 1000
+    const before = (await standin('p-restart')).calls.readyz
+    expect((await pool.call(call)).status).toBe(200)
+    expect((await standin('p-restart')).calls.readyz).toBe(before + 1)
+  })
+
+  it('probes a down worker 100 ms after it failed, backing off while it stays down', async () => {
+    const clock = { now: 0 }
+    await standin('p-backoff', { mode: 'error' })
+    const pool = poolOf([`${base}/w/p-backoff`], clock)
+    const probesAt = async (at: number) => {
+      clock.now = at
+      const before = (await standin('p-backoff')).calls.readyz
+      await problemOf(pool.call(call))
+      return (await standin('p-backoff')).calls.readyz - before
+    }
+    await problemOf(pool.call(call)) // fails at 0
+    expect(await probesAt(99)).toBe(0)
+    expect(await probesAt(100)).toBe(1) // fails again: next probe 200 ms later
+    expect(await probesAt(299)).toBe(0)
+    expect(await probesAt(300)).toBe(1) // then 400 ms, 800 ms, at most 1 s
+    expect(await probesAt(700)).toBe(1)
+    expect(await probesAt(1500)).toBe(1)
+    expect(await probesAt(2499)).toBe(0)
+    expect(await probesAt(2500)).toBe(1)
+  })
+
+  it('keeps backing off a worker that passes /readyz but fails its calls (flapping)', async () => {
+    const clock = { now: 0 }
+    // A worker with another token answers /readyz but refuses every call: re-admitted, then failing again.
+    const pool = new WorkerPool({
+      urls: [`${base}/w/p-flap`],
+      token: 'not-the-worker-token',
+      timeoutMs: 1000,
+      now: () => clock.now,
+    })
+    await problemOf(pool.call(call)) // refused at 0: next probe at 100
+    clock.now = 100
+    await problemOf(pool.call(call)) // probe passes, call refused again: the backoff went on, to 200 ms
+    const readyz = (await standin('p-flap')).calls.readyz
+    clock.now = 299
+    await problemOf(pool.call(call))
+    expect((await standin('p-flap')).calls.readyz).toBe(readyz)
+    clock.now = 300
+    await problemOf(pool.call(call))
+    expect((await standin('p-flap')).calls.readyz).toBe(readyz + 1)
   })
 
   it('sends work to the worker with fewer calls in flight', async () => {

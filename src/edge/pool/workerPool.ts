@@ -28,20 +28,29 @@ export interface WorkerReply {
 interface WorkerState {
   url: string
   outstanding: number
-  /** Consecutive failures; above zero the worker must pass `/readyz` before it gets traffic again. */
+  /** Down: no traffic until a `/readyz` probe passes. */
+  down: boolean
+  /**
+   * Failures (calls and probes) since the worker last answered a call. A passing probe leaves them: a worker
+   * that passes `/readyz` but fails its calls (flapping) keeps its backoff, not re-admitted every 0.1 s.
+   */
   failures: number
-  downUntil: number
+  nextProbeAt: number
   probe?: Promise<void>
 }
 
-const MAX_COOLDOWN_MS = 10_000
+// The backoff stops at 1 s: a restarted worker gets traffic within a second of its /readyz passing (a cooldown
+// doubling to 10 s kept it idle for 5-8 s), at the cost of one small GET a second per isolate while it is down.
+const FIRST_PROBE_DELAY_MS = 100
+const MAX_PROBE_DELAY_MS = 1000
 
 type AttemptOutcome = { reply: WorkerReply } | { failure: 'timeout' | 'unreachable'; retryAfter?: string }
 
 /**
  * The GPU workers behind the edge: power-of-two-choices on outstanding calls among healthy workers, passive
- * failure tracking with exponential cooldown, `/readyz` probes before a failed worker is trusted again, and
- * one retry on another worker after a connect error, 5xx or timeout.
+ * failure tracking, `/readyz` probes with exponential backoff (0.1 s doubling to 1 s) while a worker is down,
+ * re-admission on the first passing probe, and one retry on another worker after a connect error, 5xx or
+ * timeout.
  */
 export class WorkerPool {
   readonly #workers: WorkerState[]
@@ -52,8 +61,9 @@ export class WorkerPool {
     this.#workers = options.urls.map((url) => ({
       url: url.replace(/\/+$/, ''),
       outstanding: 0,
+      down: false,
       failures: 0,
-      downUntil: 0,
+      nextProbeAt: 0,
     }))
   }
 
@@ -114,6 +124,7 @@ export class WorkerPool {
           retryAfter: response.headers.get('Retry-After') ?? undefined,
         }
       }
+      worker.down = false
       worker.failures = 0
       return { reply: { status: response.status, body } }
     } catch (error) {
@@ -126,9 +137,9 @@ export class WorkerPool {
 
   async #pick(exclude: Set<WorkerState>): Promise<WorkerState | undefined> {
     const now = this.#options.now()
-    const eligible = this.#workers.filter((w) => !exclude.has(w) && w.downUntil <= now)
-    await Promise.all(eligible.filter((w) => w.failures > 0).map((w) => this.#probe(w)))
-    const healthy = eligible.filter((w) => w.failures === 0)
+    const candidates = this.#workers.filter((w) => !exclude.has(w))
+    await Promise.all(candidates.filter((w) => w.down && w.nextProbeAt <= now).map((w) => this.#probe(w)))
+    const healthy = candidates.filter((w) => !w.down)
     if (healthy.length <= 1) return healthy[0]
     const random = this.#options.random
     const a = Math.floor(random() * healthy.length)
@@ -137,14 +148,14 @@ export class WorkerPool {
     return second.outstanding < first.outstanding ? second : first
   }
 
-  /** One `/readyz` probe per recovering worker at a time; concurrent requests share it. */
+  /** One `/readyz` probe per down worker at a time, shared by concurrent requests; the first pass re-admits. */
   #probe(worker: WorkerState): Promise<void> {
     worker.probe ??= fetch(`${worker.url}/readyz`, {
       signal: AbortSignal.timeout(this.#options.probeTimeoutMs),
     })
       .then(
         (response) => {
-          if (response.ok) worker.failures = 0
+          if (response.ok) worker.down = false
           else this.#markFailed(worker)
           return response.body?.cancel()
         },
@@ -157,17 +168,18 @@ export class WorkerPool {
   }
 
   #markFailed(worker: WorkerState) {
+    worker.down = true
     worker.failures++
-    const cooldownMs = Math.min(MAX_COOLDOWN_MS, 500 * 2 ** (worker.failures - 1))
-    worker.downUntil = this.#options.now() + cooldownMs
+    const nextProbeMs = Math.min(MAX_PROBE_DELAY_MS, FIRST_PROBE_DELAY_MS * 2 ** (worker.failures - 1))
+    worker.nextProbeAt = this.#options.now() + nextProbeMs
     console.warn(
-      JSON.stringify({ worker: worker.url, event: 'worker down', failures: worker.failures, cooldownMs }),
+      JSON.stringify({ worker: worker.url, event: 'worker down', failures: worker.failures, nextProbeMs }),
     )
   }
 
   #secondsUntilRecovery() {
-    const next = Math.min(...this.#workers.map((w) => w.downUntil))
-    return Math.max(1, Math.ceil((next - this.#options.now()) / 1000))
+    const next = Math.min(...this.#workers.filter((w) => w.down).map((w) => w.nextProbeAt))
+    return Number.isFinite(next) ? Math.max(1, Math.ceil((next - this.#options.now()) / 1000)) : 1
   }
 }
 

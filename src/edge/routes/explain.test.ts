@@ -1,3 +1,4 @@
+import { SELF } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ExplainResponse, Problem } from '../../shared/contract'
@@ -225,6 +226,255 @@ describe('POST /v1/explain', () => {
       expect(response.status).toBe(400)
       expect(await response.json<Problem>()).toMatchObject({ code: 'image_url_rejected' })
     }
+  })
+})
+
+/** A multipart body written by hand, so that its Content-Type header can be spelt any valid way. */
+function multipart(boundary: string, fields: [string, string | Uint8Array][]) {
+  const encoder = new TextEncoder()
+  const parts = fields.flatMap(([name, value]) => [
+    encoder.encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"` +
+        (typeof value === 'string'
+          ? '\r\n\r\n'
+          : `; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+    ),
+    typeof value === 'string' ? encoder.encode(value) : value,
+    encoder.encode('\r\n'),
+  ])
+  return new Blob([...parts, encoder.encode(`--${boundary}--\r\n`)])
+}
+
+const withImage = (tag: string, fields: Record<string, string>) => {
+  const form = new FormData()
+  form.set('image', new File([jpeg(tag)], 'photo.jpg', { type: 'image/jpeg' }))
+  for (const [name, value] of Object.entries(fields)) form.append(name, value)
+  return form
+}
+
+describe('POST /v1/explain with odd field names (issue 14.3)', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'answers a multipart field named %s as an unknown option (400), never a crash',
+    async (name) => {
+      const response = await explain(withImage('proto-fields', { [name]: 'x' }), { type: null })
+      expect(response.status).toBe(400)
+      expect(await response.json<Problem>()).toMatchObject({
+        code: 'bad_options',
+        detail: expect.stringContaining(name),
+      })
+    },
+  )
+
+  it.each(['__proto__', 'constructor', 'toString'])(
+    'answers a query parameter %s as an unknown option',
+    async (name) => {
+      const response = await explain(jpeg('proto-query'), { query: `?${name}=1` })
+      expect(response.status).toBe(400)
+      expect(await response.json<Problem>()).toMatchObject({
+        code: 'bad_options',
+        detail: expect.stringContaining(name),
+      })
+    },
+  )
+
+  it.each(['5', '"topK"', '[1]', 'null', '{'])(
+    'answers an `options` field of %s as no JSON object',
+    async (json) => {
+      const response = await explain(withImage('options-not-object', { options: json }), { type: null })
+      expect(response.status).toBe(400)
+      expect(await response.json<Problem>()).toMatchObject({
+        code: 'bad_options',
+        detail: 'The `options` field is not a JSON object.',
+      })
+    },
+  )
+
+  it('answers `__proto__` inside the `options` field or a JSON body as an unknown option', async () => {
+    const field = await explain(withImage('proto-options', { options: '{"__proto__":{"topK":1}}' }), {
+      type: null,
+    })
+    expect(field.status).toBe(400)
+    expect(await field.json<Problem>()).toMatchObject({ code: 'bad_options' })
+    const imageUrl = `${standinUrl()}/images/photo.jpg?proto`
+    const body = await explain(`{"imageUrl":${JSON.stringify(imageUrl)},"__proto__":{"topK":1}}`, {
+      type: 'application/json',
+    })
+    expect(body.status).toBe(400)
+    expect(await body.json<Problem>()).toMatchObject({ code: 'bad_options' })
+  })
+})
+
+describe('POST /v1/explain echoes at most a little of its input (issue 14.6)', () => {
+  const huge = 'a'.repeat(60_000)
+  const imageUrl = `${standinUrl()}/images/photo.jpg?echo`
+
+  it.each([
+    ['a huge `model` value', withImage('echo-model', { model: huge }), null],
+    ['a huge unknown field name', withImage('echo-name', { [huge]: '1' }), null],
+    ['a huge `model` in a JSON body', JSON.stringify({ imageUrl, model: huge }), 'application/json'],
+    ['a huge unknown key in a JSON body', JSON.stringify({ imageUrl, [huge]: 1 }), 'application/json'],
+    ['a huge Content-Type', jpeg('echo-type'), `image/${huge}`],
+    ['a huge unparseable Content-Type', jpeg('echo-type'), `image/jpeg; ${huge}`],
+  ])('answers %s in a short problem', async (_, body, type) => {
+    const response = await explain(body, { type })
+    expect(response.status).toBeGreaterThanOrEqual(400)
+    expect(response.status).toBeLessThan(500)
+    const text = await response.text()
+    expect(text.length).toBeLessThan(1000)
+    expect(JSON.parse(text).detail).toMatch(/aaaa…/)
+  })
+})
+
+describe('POST /v1/explain reads Content-Type per RFC 9110 (issue 14.8)', () => {
+  const fields = (tag: string): [string, string | Uint8Array][] => [
+    ['image', jpeg(tag)],
+    ['topK', '1'],
+  ]
+
+  it.each([
+    ['a charset before the boundary', 'multipart/form-data; charset=utf-8; boundary=XyZ', 'XyZ'],
+    ['spaces around the semicolon', 'multipart/form-data   ;   boundary=XyZ', 'XyZ'],
+    ['a quoted boundary with a space', 'multipart/form-data; boundary="a b:c"', 'a b:c'],
+    ['a quoted boundary with an escaped quote', 'multipart/form-data; boundary="a\\"b"', 'a"b'],
+    ['upper-case type and parameter name', 'Multipart/Form-Data; BOUNDARY=XyZ', 'XyZ'],
+    ['a boundary before other parameters', 'multipart/form-data; boundary=XyZ; charset="utf-8"', 'XyZ'],
+  ])('accepts multipart with %s', async (_, type, boundary) => {
+    const response = await explain(multipart(boundary, fields(`mt-${type}`)), { type })
+    expect(response.status).toBe(200)
+    expect((await response.json<ExplainResponse>()).predictions).toHaveLength(1)
+  })
+
+  it.each(['application/json;', 'application/json ; charset="utf-8"', 'Application/JSON; charset=UTF-8'])(
+    'accepts a JSON body sent as %s',
+    async (type) => {
+      const imageUrl = `${standinUrl()}/images/photo.jpg?json-type`
+      const response = await explain(JSON.stringify({ imageUrl, topK: 1 }), { type })
+      expect(response.status).toBe(200)
+    },
+  )
+
+  it.each(['IMAGE/JPEG', 'image/jpeg;', 'image/jpeg ; q="a;b"'])(
+    'accepts a raw image sent as %s',
+    async (type) => {
+      expect((await explain(jpeg(`raw-type ${type}`), { type })).status).toBe(200)
+    },
+  )
+
+  it.each([
+    'image/jpeg garbage',
+    'image/jpeg; boundary',
+    'image/jpeg; a="unterminated',
+    'image',
+    'image/jpeg, image/png',
+  ])('answers 415 for the malformed Content-Type %s', async (type) => {
+    const response = await explain(jpeg('bad-type'), { type })
+    expect(response.status).toBe(415)
+    expect(await response.json<Problem>()).toMatchObject({ code: 'unsupported_media_type' })
+  })
+
+  it('answers 400 for multipart without a boundary', async () => {
+    const response = await explain(multipart('XyZ', fields('no-boundary')), { type: 'multipart/form-data' })
+    expect(response.status).toBe(400)
+    expect(await response.json<Problem>()).toMatchObject({ code: 'bad_request' })
+  })
+})
+
+describe('POST /v1/explain with an imageUrl whose server misnames the type (issue 14.9)', () => {
+  it('explains a JPEG served as text/html: the bytes decide', async () => {
+    const imageUrl = `${standinUrl()}/images/photo.jpg?type=text/html`
+    const response = await explain(JSON.stringify({ imageUrl }), { type: 'application/json' })
+    expect(response.status).toBe(200)
+    expect((await standin('main')).lastExplain?.contentType).toBe('image/jpeg')
+  })
+
+  it('answers 422 naming what the URL served when it is no image', async () => {
+    const imageUrl = `${standinUrl()}/images/page.html`
+    const response = await explain(JSON.stringify({ imageUrl }), { type: 'application/json' })
+    expect(response.status).toBe(422)
+    const problem = await response.json<Problem>()
+    expect(problem.code).toBe('undecodable_image')
+    expect(problem.detail).toMatch(/imageUrl/)
+    expect(problem.detail).toMatch(/text\/html/)
+    expect(problem.detail).not.toMatch(/multipart|Content-Type of the request/)
+  })
+})
+
+describe('POST /v1/explain as a new user tries it (issue 14.12)', () => {
+  it('answers GET /v1/explain with 405 and Allow: POST', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const response = await SELF.fetch('https://edge.test/v1/explain', {
+        method,
+        headers: { Authorization: `Bearer ${API_KEY}` },
+      })
+      expect(response.status).toBe(405)
+      expect(response.headers.get('Allow')).toBe('POST')
+      expect(response.headers.get('Content-Type')).toBe('application/problem+json')
+      expect(await response.json<Problem>()).toMatchObject({ status: 405, code: 'method_not_allowed' })
+    }
+  })
+
+  it.each([
+    ['no body and no Content-Type', undefined, undefined],
+    ['a declared image type', '', 'image/jpeg'],
+    ['a form type (curl -d "")', '', 'application/x-www-form-urlencoded'],
+  ])('answers an empty POST with %s as a missing image (400)', async (_, body, type) => {
+    const before = await explainCalls()
+    const headers = new Headers({ Authorization: `Bearer ${API_KEY}` })
+    if (type) headers.set('Content-Type', type)
+    const response = await SELF.fetch('https://edge.test/v1/explain', { method: 'POST', body, headers })
+    expect(response.status).toBe(400)
+    expect(await response.json<Problem>()).toMatchObject({ code: 'missing_image' })
+    expect(await explainCalls()).toBe(before)
+  })
+
+  it('says which classes there are when a class is unknown', async () => {
+    const response = await explain(jpeg('unknown-class'), { query: '?classes=tiger' })
+    expect(response.status).toBe(400)
+    const { detail } = await response.json<Problem>()
+    expect(detail).toMatch(/no class "tiger"/)
+    expect(detail).toMatch(/"cat"/)
+    expect(detail).toMatch(/GET \/v1\/models\/test-cnn/)
+  })
+
+  it('reads -F classes=["cat","dog"] as a JSON array', async () => {
+    const response = await explain(withImage('classes-json-field', { classes: '["cat","dog"]' }), {
+      type: null,
+    })
+    expect(response.status).toBe(200)
+    expect((await response.json<ExplainResponse>()).explanations.map((e) => e.label)).toEqual(['cat', 'dog'])
+  })
+
+  it('tags a MISS and its HIT with the same weak ETag, and a HIT reports no inference time', async () => {
+    const image = jpeg('weak-etag')
+    const miss = await explain(image)
+    const hit = await explain(image)
+    expect(hit.headers.get('X-Cache')).toBe('HIT')
+    expect(miss.headers.get('ETag')).toMatch(/^W\/"[0-9a-f]{32}"$/)
+    expect(hit.headers.get('ETag')).toBe(miss.headers.get('ETag'))
+    expect((await miss.json<ExplainResponse>()).timings.inferenceMs).toBe(1.5)
+    expect((await hit.json<ExplainResponse>()).timings.inferenceMs).toBe(0)
+  })
+
+  it('documents the 200 headers and the meaning of inferenceMs in the OpenAPI document', async () => {
+    const doc = await (await SELF.fetch('https://edge.test/openapi.json')).json<{
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>
+      >
+      components: {
+        schemas: Record<
+          string,
+          { properties: Record<string, { properties: Record<string, { description: string }> }> }
+        >
+      }
+    }>()
+    expect(Object.keys(doc.paths['/v1/explain']?.post?.responses['200']?.headers ?? {}).sort()).toEqual([
+      'ETag',
+      'X-Cache',
+    ])
+    expect(
+      doc.components.schemas.ExplainResult?.properties.timings?.properties.inferenceMs?.description,
+    ).toMatch(/0 .*cache/)
   })
 })
 

@@ -1,11 +1,18 @@
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi'
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { explainJsonRequestSchema, explainOptionsSchema, explainResponseSchema } from '../../shared/contract'
 import { SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
+import { quoted } from '../../shared/issues'
 import type { EdgeContext } from '../context'
 import { explainImage } from '../explain/explainImage'
-import { type ExplainRequest, optionsFromFields, readMultipart } from '../explain/explainRequest'
-import { checkDeclaredImageType } from '../explain/imageType'
+import {
+  badOptions,
+  type ExplainRequest,
+  missingImage,
+  optionsFromFields,
+  readMultipart,
+} from '../explain/explainRequest'
+import { checkDeclaredImageType, requestMediaType } from '../explain/imageType'
 import { problemResponses, validationHook } from '../problem/openapi'
 import { ProblemError } from '../problem/problem'
 import { referencedImage } from '../uploads/referencedImage'
@@ -37,22 +44,17 @@ const route = createRoute({
   description:
     'Predictions and a T-TAME saliency map per explained class. The image is sent as multipart (`image` file ' +
     'field, options as further fields or an `options` JSON field), as a raw image body (options in the query), ' +
-    'or by `imageUrl` or `uploadId` (from `POST /v1/uploads`) in JSON. Repeats are answered from the cache (`X-Cache: HIT`).',
+    'or by `imageUrl` or `uploadId` (from `POST /v1/uploads`) in JSON. Repeats are answered from the cache ' +
+    '(`X-Cache: HIT`, `timings.inferenceMs` 0). Content-Type is read per RFC 9110 (case, parameters, quoted ' +
+    'strings); an empty body is 400 `missing_image`. Other methods on this path are 405 with `Allow: POST`.',
   security: [{ apiKey: [] }],
   parameters: optionQueryParameters,
-  middleware: [
-    // Before the schema validators: unsupported types get a precise 415 (with the HEIC hint), not a generic one.
-    async (c, next) => {
-      const type = c.req.header('Content-Type') ?? ''
-      if (!/^(application\/json|multipart\/form-data)\b/i.test(type)) checkDeclaredImageType(type)
-      await next()
-    },
-  ],
   request: {
-    // Not `required`: zod-openapi would then run the JSON validator on every media type.
+    // Plain schemas only: the route reads and validates the body itself (readExplainRequest), because
+    // zod-openapi's media-type gate refuses valid Content-Types (`application/json;`, a quoted boundary).
     body: {
       content: {
-        'application/json': { schema: explainJsonRequestSchema },
+        'application/json': { schema: { $ref: '#/components/schemas/ExplainJsonRequest' } },
         'multipart/form-data': {
           schema: {
             type: 'object',
@@ -70,36 +72,73 @@ const route = createRoute({
   },
   responses: {
     200: {
-      description: 'The explanation. Headers: `X-Cache: HIT|MISS`, `ETag`.',
+      description: 'The explanation.',
+      headers: {
+        ETag: {
+          description:
+            'Weak (`W/"<id>"`): the same for a MISS and its HITs, whose bodies differ in `cached` and `timings`.',
+          schema: { type: 'string' },
+        },
+        'X-Cache': {
+          description: '`HIT`: answered from the cache, no model ran; `MISS`: computed by a worker.',
+          schema: { type: 'string', enum: ['HIT', 'MISS'] },
+        },
+      },
       content: { 'application/json': { schema: explainResponseSchema } },
     },
     ...problemResponses(400, 401, 404, 413, 415, 422, 429, 503, 504),
   },
 })
 
-type JsonBody = z.output<typeof explainJsonRequestSchema>
+const SEND_AN_IMAGE =
+  'The body is empty: send the image as the body, as the multipart file field `image`, or name it by ' +
+  '`imageUrl` or `uploadId` in a JSON body.'
 
-/** The image and options of a request, whichever of the three ways it was sent. */
+/** A raw body's type is refused in the words of the whole request: what else could have been sent. */
+const rawTypeRefusal = (type: string) =>
+  `Send one of ${SUPPORTED_IMAGE_TYPES.join(', ')}, multipart/form-data or application/json; got ${quoted(type)}.`
+
+/** A body that does not parse is `malformed`; a problem raised while reading it (413) stays what it is. */
+const orMalformed = (malformed: ProblemError) => (error: unknown) => {
+  throw error instanceof ProblemError ? error : malformed
+}
+
+/** A JSON body: an image by reference plus options, validated by the schema the OpenAPI document shows. */
+async function readJson(c: Context<EdgeContext>): Promise<ExplainRequest> {
+  const body: unknown = await c.req
+    .json()
+    .catch(orMalformed(new ProblemError(400, 'bad_request', 'Malformed JSON', 'The body is not valid JSON.')))
+  const parsed = explainJsonRequestSchema.safeParse(body)
+  if (!parsed.success) throw badOptions(parsed.error)
+  const { imageUrl, uploadId, ...options } = parsed.data
+  return { image: await referencedImage(c.env, { imageUrl, uploadId }, c.get('apiKeyId')), options }
+}
+
+// workerd's parser reads every valid spelling of the header (charset first, spaces, a quoted boundary);
+// only zod-openapi's media-type gate refused them, and the route has none.
+async function readForm(c: Context<EdgeContext>): Promise<ExplainRequest> {
+  const malformed = new ProblemError(
+    400,
+    'bad_request',
+    'Malformed multipart body',
+    'The multipart/form-data body could not be parsed.',
+  )
+  const form = await c.req.formData().catch(orMalformed(malformed))
+  return readMultipart(form)
+}
+
+/** The image and options of a request, whichever of the three ways it was sent, by its media type. */
 async function readExplainRequest(c: Context<EdgeContext>): Promise<ExplainRequest> {
-  const type = c.req.header('Content-Type') ?? ''
-  if (/^application\/json/i.test(type)) {
-    // Validated by the route's JSON schema; zod-openapi cannot type it while other media types are plain schemas.
-    const { imageUrl, uploadId, ...options } = c.req.valid('json' as never) as JsonBody
-    return { image: await referencedImage(c.env, { imageUrl, uploadId }, c.get('apiKeyId')), options }
-  }
-  if (/^multipart\/form-data/i.test(type)) {
-    const form = await c.req.formData().catch(() => {
-      throw new ProblemError(
-        400,
-        'bad_request',
-        'Malformed multipart body',
-        'The multipart/form-data body could not be parsed.',
-      )
-    })
-    return readMultipart(form)
-  }
-  const image = { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType: type }
-  return { image, options: optionsFromFields(c.req.queries()) }
+  // An empty POST forgot its image, whatever type it declares.
+  if (!c.req.raw.body || c.req.header('Content-Length') === '0') throw missingImage(SEND_AN_IMAGE)
+  const header = c.req.header('Content-Type')
+  const type = requestMediaType(header)
+  if (type?.essence === 'application/json') return readJson(c)
+  if (type?.essence === 'multipart/form-data') return readForm(c)
+  checkDeclaredImageType(header ?? '', rawTypeRefusal)
+  const bytes = new Uint8Array(await c.req.arrayBuffer())
+  if (bytes.length === 0) throw missingImage(SEND_AN_IMAGE)
+  return { image: { bytes, contentType: header ?? '' }, options: optionsFromFields(c.req.queries()) }
 }
 
 export const explainRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook }).openapi(
@@ -108,10 +147,12 @@ export const explainRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validat
     const { image, options } = await readExplainRequest(c)
     const { result, cache } = await explainImage(c.env, image, options, c.get('requestId'))
     c.header('X-Cache', cache)
-    c.header('ETag', `"${result.id}"`)
+    // Weak: a MISS and its HIT are the same explanation, but their bodies differ in `cached` and `timings`.
+    c.header('ETag', `W/"${result.id}"`)
     return c.json(result, 200)
   },
 )
 
-// Referenced by the multipart body above.
+// Referenced by the request bodies above.
 explainRoutes.openAPIRegistry.register('ExplainOptions', explainOptionsSchema)
+explainRoutes.openAPIRegistry.register('ExplainJsonRequest', explainJsonRequestSchema)

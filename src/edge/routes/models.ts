@@ -3,6 +3,7 @@ import { type ModelInfo, type ModelListEntry, modelInfoSchema, modelListSchema }
 import type { EdgeContext } from '../context'
 import { listModels, resolveModel } from '../models/modelCatalog'
 import { problemResponses, validationHook } from '../problem/openapi'
+import { publicUrl } from '../security/publicUrl'
 
 /** Anything but `true`/`false` is 400 `bad_options`, as every invalid option at the edge (`validationHook`). */
 const listQuery = z.object({
@@ -69,7 +70,7 @@ function listEntry(model: ModelInfo, origin: string, withLabels: boolean): Model
 
 export const modelRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook })
   .openapi(listRoute, async (c) => {
-    const { origin } = new URL(c.req.url)
+    const origin = publicUrl(c.env, '')
     const withLabels = c.req.valid('query').labels === 'true'
     const models = await listModels(c.env, c.get('requestId'))
     return c.json({ models: models.map((model) => listEntry(model, origin, withLabels)) }, 200)

@@ -51,10 +51,11 @@ async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): 
 }
 
 /**
- * Fetches a user-supplied image URL under the Security rules of the API: https only, no private, loopback,
- * link-local or metadata targets, every redirect re-checked, one time budget and a size cap while streaming.
- * Names that resolve to private addresses cannot be caught here (Workers have no DNS API); Cloudflare's
- * network does not route Worker subrequests into private ranges, which closes that gap in production.
+ * Fetches a user-supplied image URL under the Security rules of the API (`addressPolicy.ts`): https only, no
+ * special-purpose, local or metadata targets, every redirect re-checked, one time budget and a size cap while
+ * streaming. Names that resolve to private addresses cannot be caught here (Workers have no DNS API; see
+ * addressPolicy.ts); Cloudflare's network does not route Worker subrequests into private ranges, which closes
+ * that gap in production.
  */
 export async function safeFetchImage(
   raw: string,

@@ -92,13 +92,20 @@ function explainResult(query: URLSearchParams, bytes: Buffer) {
 const problem = (status: number, code: string, title: string) =>
   JSON.stringify(problemDetails({ status, code, title }))
 
-/** Image hosting for `imageUrl` tests: a JPEG, redirects, an endless body and a slow answer. */
+/**
+ * Image hosting for `imageUrl` tests: a JPEG (`?type=` misnames it, as careless servers do), an HTML page,
+ * redirects, an endless body and a slow answer.
+ */
 function serveImage(url: URL, response: ServerResponse) {
   const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Buffer.from(`image ${url.search}`)])
   const to = url.searchParams.get('to') ?? ''
   switch (url.pathname) {
     case '/images/photo.jpg':
-      return void response.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(jpeg)
+      return void response
+        .writeHead(200, { 'Content-Type': url.searchParams.get('type') ?? 'image/jpeg' })
+        .end(jpeg)
+    case '/images/page.html':
+      return void response.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><p>Not here.')
     case '/images/redirect':
       return void response.writeHead(302, { Location: to }).end()
     case '/images/endless': {

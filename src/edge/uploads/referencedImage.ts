@@ -1,4 +1,8 @@
+import { sniffImageType } from '../../shared/imageType'
+import { quoted } from '../../shared/issues'
 import type { Env } from '../env'
+import { mediaTypeOf } from '../explain/mediaType'
+import { ProblemError } from '../problem/problem'
 import { safeFetchImage } from '../security/safeFetch'
 import { loadUpload, type StoredImage } from './uploadStore'
 
@@ -7,7 +11,7 @@ import { loadUpload, type StoredImage } from './uploadStore'
  * an earlier upload of the same API key (`apiKeyId`), or else a URL fetched under the Security rules.
  * The schemas ensure exactly one is given.
  */
-export function referencedImage(
+export async function referencedImage(
   env: Env,
   reference: { uploadId?: string; imageUrl?: string },
   apiKeyId: string,
@@ -18,9 +22,28 @@ export function referencedImage(
       retentionSeconds: Number(env.UPLOAD_RETENTION_SECONDS),
     })
   }
-  return safeFetchImage(reference.imageUrl ?? '', {
+  const fetched = await safeFetchImage(reference.imageUrl ?? '', {
     maxBytes: Number(env.MAX_BODY_BYTES),
     timeoutMs: Number(env.IMAGE_FETCH_TIMEOUT_MS),
     allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP === 'true',
   })
+  return { bytes: fetched.bytes, contentType: fetchedImageType(fetched) }
+}
+
+/**
+ * What a fetched resource is, by its bytes: image hosts often serve photos as `text/html` or
+ * `application/octet-stream`, and the caller chose the URL, not that header. Bytes that are no image are
+ * refused naming what the host declared, not as if the caller had sent that type.
+ */
+function fetchedImageType({ bytes, contentType }: StoredImage): string {
+  const sniffed = sniffImageType(bytes)
+  if (sniffed) return sniffed
+  const declared = mediaTypeOf(contentType)
+  throw new ProblemError(
+    422,
+    'undecodable_image',
+    'Undecodable image',
+    `The imageUrl served ${bytes.length} bytes of ${declared ? quoted(declared) : 'an undeclared type'} that are ` +
+      'not a JPEG, PNG, WebP, GIF or AVIF image.',
+  )
 }

@@ -1,5 +1,7 @@
 import { uploadIdSchema } from '../../shared/contract'
 import { randomBytes, toBase64Url } from '../base64'
+import type { Env } from '../env'
+import { publicUrl } from '../security/publicUrl'
 import type { UploadGrant } from './uploadSigner'
 
 /** Signed PUTs live outside /v1: the signature, not an API key, authorises them. */
@@ -14,7 +16,11 @@ function isUploadId(value: string): boolean {
   return uploadIdSchema.safeParse(value).success
 }
 
-export function buildUploadUrl(origin: string, grant: UploadGrant, signature: string): string {
+export function buildUploadUrl(
+  env: Pick<Env, 'PUBLIC_BASE_URL'>,
+  grant: UploadGrant,
+  signature: string,
+): string {
   const query = new URLSearchParams({
     owner: grant.owner,
     expires: String(grant.expiresAt),
@@ -22,7 +28,7 @@ export function buildUploadUrl(origin: string, grant: UploadGrant, signature: st
     maxLength: String(grant.maxLength),
     signature,
   })
-  return `${origin}${SIGNED_UPLOAD_PATH}/${grant.uploadId}?${query}`
+  return publicUrl(env, `${SIGNED_UPLOAD_PATH}/${grant.uploadId}?${query}`)
 }
 
 /** The grant a URL claims, or null when a part is missing or malformed (treated as tampered). */

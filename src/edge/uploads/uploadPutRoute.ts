@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { EdgeContext } from '../context'
 import { mediaTypeOf } from '../explain/imageType'
-import { payloadTooLarge } from '../middleware/bodyLimit'
+import { BODY_IDLE_MS, bodyTimeout, payloadTooLarge, withIdleDeadline } from '../middleware/bodyLimit'
 import { problemResponses, validationHook } from '../problem/openapi'
 import { ProblemError } from '../problem/problem'
 import { parseUploadUrl, SIGNED_UPLOAD_PATH } from './signedUploadUrl'
@@ -20,7 +20,7 @@ const putUpload = createRoute({
   },
   responses: {
     204: { description: 'Stored; use the uploadId in /v1/explain or /v1/jobs' },
-    ...problemResponses(400, 403, 409, 411, 413, 415),
+    ...problemResponses(400, 403, 408, 409, 411, 413, 415),
   },
 })
 
@@ -57,8 +57,10 @@ export const uploadPutRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: valid
     }
     if (Number(length) > grant.maxLength) throw payloadTooLarge(grant.maxLength)
     if (await uploadExists(c.env.BLOBS, grant.uploadId)) throw alreadyUsed()
-    const body = c.req.raw.body ?? new Blob([]).stream()
-    const outcome = await storeUpload(c.env.BLOBS, grant, body, Number(length))
+    // A declared length that never arrives is answered 408, not waited on for ever (src/edge/README.md).
+    const body = withIdleDeadline(c.req.raw.body ?? new Blob([]).stream(), BODY_IDLE_MS)
+    const outcome = await storeUpload(c.env.BLOBS, grant, body.body, Number(length))
+    if (body.timedOut()) throw bodyTimeout(BODY_IDLE_MS)
     if (outcome === 'taken') throw alreadyUsed()
     if (outcome === 'incomplete') {
       throw new ProblemError(

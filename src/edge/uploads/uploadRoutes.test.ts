@@ -42,6 +42,22 @@ describe('POST /v1/uploads', () => {
     expect(grant.headers).toEqual({ 'Content-Type': 'image/jpeg' })
   })
 
+  it('builds the upload URL from PUBLIC_BASE_URL, never from the Host header', async () => {
+    const response = await SELF.fetch('https://evil.example/v1/uploads', {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${API_KEY}`,
+        'Content-Type': 'application/json',
+        Host: 'evil.example',
+        'X-Forwarded-Host': 'evil.example',
+      },
+      body: JSON.stringify({ contentType: 'image/jpeg', contentLength: 10 }),
+    })
+    expect(response.status).toBe(201)
+    const { uploadId, uploadUrl } = (await response.json()) as { uploadId: string; uploadUrl: string }
+    expect(uploadUrl.slice(0, uploadUrl.indexOf('?'))).toBe(`https://edge.test/uploads/${uploadId}`)
+  })
+
   it('needs an API key', async () => {
     const response = await SELF.fetch('https://edge.test/v1/uploads', { method: 'POST', body: '{}' })
     expect(response.status).toBe(401)
@@ -121,7 +137,7 @@ describe('PUT to a signed upload URL', () => {
       contentType: 'image/jpeg',
       maxLength: 100,
     }
-    const url = buildUploadUrl('https://edge.test', grant, await signUpload(env.UPLOAD_SIGNING_SECRET, grant))
+    const url = buildUploadUrl(env, grant, await signUpload(env.UPLOAD_SIGNING_SECRET, grant))
     const response = await put(url, jpeg('late'))
     expect(response.status).toBe(403)
     expect((await problemOf(response)).code).toBe('upload_url_expired')

@@ -58,7 +58,7 @@ export const uploadRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validati
     return c.json(
       {
         uploadId: grant.uploadId,
-        uploadUrl: buildUploadUrl(new URL(c.req.url).origin, grant, signature),
+        uploadUrl: buildUploadUrl(c.env, grant, signature),
         method: 'PUT' as const,
         headers: { 'Content-Type': type },
         expiresAt: new Date(grant.expiresAt * 1000).toISOString(),

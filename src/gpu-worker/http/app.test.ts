@@ -83,6 +83,18 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
       expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.inferenceMs)
     })
 
+    it('draws the overlays of a large photo on a copy scaled to fit OVERLAY_MAX_SIDE', async () => {
+      const large = await sharp(photo).resize(3000, 2000, { fit: 'fill' }).jpeg().toBuffer()
+      const response = await explain('?topK=2&overlay=true', large)
+      const result = workerExplainResultSchema.parse(await response.json())
+      expect(result.image).toEqual({ width: 3000, height: 2000 })
+      expect(result.crop).toEqual({ x: 500, y: 0, width: 2000, height: 2000 })
+      for (const { overlay } of result.explanations) {
+        const meta = await sharp(Buffer.from(overlay as string, 'base64')).metadata()
+        expect([meta.format, meta.width, meta.height]).toEqual(['png', 1024, 683])
+      }
+    })
+
     it('explains the classes asked for, by label or id, without overlays unless asked', async () => {
       const models = workerModelListSchema.parse(
         await (await request('/internal/v1/models', { headers: auth })).json(),
@@ -169,6 +181,7 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
       expect(metrics).toContain(`worker_execution_provider{model="${PACK_ID}",provider="cpu"} 1`)
       expect(metrics).toMatch(new RegExp(`worker_batch_size_count\\{model="${PACK_ID}"\\} [1-9]`))
       expect(metrics).toContain(`worker_queue_depth{model="${PACK_ID}"} 0`)
+      expect(metrics).toContain('worker_overlay_pixels_in_use 0')
       expect(metrics).toMatch(
         /worker_request_duration_seconds_bucket\{le="[^"]+",route="\/internal\/v1\/explain",status="200"\}/,
       )
