@@ -26,28 +26,35 @@ if (!hasSampleImages() || !hasModelPack()) {
   process.exit(1)
 }
 
-/** RSS in MiB of every process of a process group whose command is `name` (e.g. workerd), summed. */
-function groupRssMiB(group: number | undefined, name?: string): number {
-  if (!group) return Number.NaN
-  let kib = 0
+/** RSS in MiB of `root` and every process below it whose command contains `name` (e.g. workerd), summed. */
+function treeRssMiB(root: number | undefined, name = ''): number {
+  if (!root) return Number.NaN
+  const parents = new Map<number, { ppid: number; comm: string }>()
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const [comm, rest] = [
-        stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
-        stat.slice(stat.lastIndexOf(')') + 2),
-      ]
-      if (Number(rest.split(' ')[2]) !== group || (name && !comm.includes(name))) continue
-      kib += Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      parents.set(Number(pid), {
+        ppid: Number(after[1]),
+        comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      })
     } catch {} // the process ended between the listing and the read
+  }
+  const below = (pid: number): boolean => pid === root || (pid > 1 && below(parents.get(pid)?.ppid ?? 0))
+  let kib = 0
+  for (const [pid, { comm }] of parents) {
+    if (!below(pid) || !comm.includes(name)) continue
+    try {
+      kib += Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+    } catch {}
   }
   return kib / 1024
 }
 
 const photos = [...readSampleImages().values()]
 const stack = new LocalStack({ RATE_LIMIT_PER_MINUTE: '10000000' })
-const edgeMiB = () => groupRssMiB(stack.pids.edgeGroup, 'workerd')
-const workerMiB = () => groupRssMiB(stack.pids.workers[0])
+const edgeMiB = () => treeRssMiB(stack.pids.edgeGroup, 'workerd')
+const workerMiB = () => treeRssMiB(stack.pids.workers[0])
 const auth = () => ({ Authorization: `Bearer ${stack.apiKey}` })
 
 async function burst(): Promise<(string | number)[][]> {

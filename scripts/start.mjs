@@ -28,6 +28,7 @@ const wranglerBin = resolve(root, 'node_modules/wrangler/bin/wrangler.js')
 const EDGE_SETTINGS = [
   'RATE_LIMIT_PER_MINUTE',
   'MAX_BODY_BYTES',
+  'MAX_BUFFERED_BODY_BYTES',
   'CACHE_TTL_SECONDS',
   'WORKER_TIMEOUT_MS',
   'IMAGE_FETCH_TIMEOUT_MS',

@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id'
 import type { EdgeContext } from './context'
 import { jobRoutes } from './jobs/jobRoutes'
 import { apiKeyAuth } from './middleware/auth'
+import { bodyBudget } from './middleware/bodyBudget'
 import { bodyLimit } from './middleware/bodyLimit'
 import { jsonContentType } from './middleware/jsonContentType'
 import { rateLimit } from './middleware/rateLimit'
@@ -16,7 +17,7 @@ import { uploadRoutes } from './uploads/uploadRoutes'
 /** The public API, in the order a request travels through it. */
 export const app = new OpenAPIHono<EdgeContext>()
 app.use(requestId())
-app.use('/v1/*', apiKeyAuth(), rateLimit(), bodyLimit(), jsonContentType())
+app.use('/v1/*', apiKeyAuth(), rateLimit(), bodyBudget(), bodyLimit(), jsonContentType())
 app.route('/', opsRoutes)
 app.route('/', modelRoutes)
 app.route('/', explainRoutes)

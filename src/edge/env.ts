@@ -15,6 +15,8 @@ export interface Env {
   WORKER_TOKEN: string
   UPLOAD_SIGNING_SECRET: string
   MAX_BODY_BYTES: string
+  /** Request-body bytes one isolate buffers at once (the middleware bodyBudget); over it, 503 + Retry-After. */
+  MAX_BUFFERED_BODY_BYTES: string
   CACHE_TTL_SECONDS: string
   WORKER_TIMEOUT_MS: string
   RATE_LIMIT_PER_MINUTE: string

@@ -1,0 +1,39 @@
+import type { MiddlewareHandler } from 'hono'
+import type { EdgeContext } from '../../context'
+import { ProblemError } from '../../problem/problem'
+
+/** Bytes of request bodies this isolate holds right now (module state: one counter per isolate). */
+let held = 0
+
+/**
+ * Keeps the request bodies one isolate buffers at once under `MAX_BUFFERED_BODY_BYTES`: a Worker isolate has
+ * 128 MB, and an explain holds its whole image (for its hash and the hop to a GPU worker) until it is answered.
+ * A body is reserved before it is read — its Content-Length, or `MAX_BODY_BYTES` when chunked — and released
+ * once the response is built; a request that does not fit now is refused with 503 and `Retry-After`, unread.
+ */
+export function bodyBudget(): MiddlewareHandler<EdgeContext> {
+  return async (c, next) => {
+    if (!c.req.raw.body) return next()
+    const declared = Number(c.req.header('Content-Length'))
+    const cost =
+      Number.isFinite(declared) && declared >= 0 && !c.req.header('Transfer-Encoding')
+        ? declared
+        : Number(c.env.MAX_BODY_BYTES)
+    const budget = Number(c.env.MAX_BUFFERED_BODY_BYTES)
+    if (cost > 0 && held > 0 && held + cost > budget) {
+      throw new ProblemError(
+        503,
+        'edge_busy',
+        'Edge busy',
+        `This edge instance holds ${held} bytes of request bodies (limit ${budget}); try again.`,
+        { 'Retry-After': '1' },
+      )
+    }
+    held += cost
+    try {
+      await next()
+    } finally {
+      held -= cost
+    }
+  }
+}
