@@ -20,6 +20,7 @@ from torch import nn
 
 from .data import CIFAR10_LABELS, CIFAR10_MEAN, CIFAR10_STD
 from .family import FAMILIES, Family, ModuleCall
+from .images import Preprocessing
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -136,6 +137,11 @@ class BackboneSpec:
     pretrained_weights: str | None = None  # torchvision weights enum name, where the network allows
     # How to find this spec again (stored in checkpoints): a name, or a spec file's content.
     reference: str | dict = field(default="", compare=False)
+
+    @property
+    def preprocessing(self) -> Preprocessing:
+        """How a photo becomes this model's input: the serving worker's resize and centre crop."""
+        return Preprocessing(self.resize_shorter, self.input_size)
 
 
 def cifar_spec(name: str, family: str, build: Callable[[int], nn.Module], layers: tuple[str, ...]) -> BackboneSpec:

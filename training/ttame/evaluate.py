@@ -9,7 +9,7 @@ import torch
 
 from .baselines import METHODS, RISE, softmax_scores
 from .data import load_split, loader, to_float
-from .images import ImageFolderData, Preprocessing
+from .images import ImageFolderData
 from .metrics import AD_IC_LEVELS, average_drop_increase, road
 from .model import ExplainedClassifier, load_checkpoint, load_explained
 from .sanity import sanity_checks
@@ -29,7 +29,7 @@ def test_images(count: int) -> tuple[torch.Tensor, torch.Tensor]:
 def folder_images(model: ExplainedClassifier, data: Path, count: int, labels: list[str], labels_csv: Path | None,
                   workers: int = 2) -> tuple[torch.Tensor, torch.Tensor, str]:
     """A fixed sample of `count` photos of a folder, preprocessed as served; labels -1 where the folder has none."""
-    dataset = ImageFolderData(data, Preprocessing(model.spec.resize_shorter, model.spec.input_size), labels, labels_csv)
+    dataset = ImageFolderData(data, model.spec.preprocessing, labels, labels_csv)
     index = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(EVAL_SEED))[:count].tolist()
     batches = list(loader(torch.utils.data.Subset(dataset, index), 32, workers))
     return torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches]), f"the photos of {data}"

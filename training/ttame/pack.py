@@ -8,7 +8,7 @@ import torch
 
 from .data import CifarTraining, batches, load_split, loader
 from .export import write_pack
-from .images import ImageFolderData, Preprocessing
+from .images import ImageFolderData
 from .labels import model_labels
 from .model import ExplainedClassifier, load_checkpoint
 from .train import accuracy, describe
@@ -39,8 +39,7 @@ def _top1(model: ExplainedClassifier, labels: list[str], data: Path | None, labe
           workers: int) -> tuple[float | None, str]:
     """Top-1 on the labelled photos of `data`, else on the CIFAR-10 test split for a 32 px model."""
     if data is not None:
-        dataset = ImageFolderData(data, Preprocessing(model.spec.resize_shorter, model.spec.input_size), labels,
-                                  labels_csv)
+        dataset = ImageFolderData(data, model.spec.preprocessing, labels, labels_csv)
         return accuracy(model.classify, loader(dataset, 64, workers)), dataset.describe()
     if model.spec.input_size != 32:
         return None, "none (give --data with labelled photos to measure top-1)"

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from .backbones import BackboneSpec, build_classifier, resolve_backbone
 from .data import CifarTraining, FolderTraining, batches, load_split
-from .images import ImageFolderData, Preprocessing
+from .images import ImageFolderData
 from .labels import model_labels
 from .loss import LossWeights, mask_images, select_maps, ttame_loss
 from .model import ExplainedClassifier, Standardize
@@ -61,8 +61,7 @@ def accuracy(classify, labelled_batches, device: torch.device = torch.device("cp
 def training_data(spec: BackboneSpec, data: Path | None, *, labels=(), limit: int | None = None, workers: int = 2):
     """The photos of `data` (any folder tree), or the CIFAR-10 train split when none is given (32 px models)."""
     if data is not None:
-        preprocessing = Preprocessing(spec.resize_shorter, spec.input_size)
-        return FolderTraining(ImageFolderData(data, preprocessing, labels, limit=limit), workers)
+        return FolderTraining(ImageFolderData(data, spec.preprocessing, labels, limit=limit), workers)
     if spec.input_size != 32:
         raise ValueError(f"{spec.name} takes {spec.input_size} px images; give a folder of photos with --data DIR")
     train = load_split("train")

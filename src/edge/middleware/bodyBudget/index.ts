@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { EdgeContext } from '../../context'
 import { ProblemError } from '../../problem/problem'
+import { declaredLength } from '../bodyLimit'
 
 /** Bytes of request bodies this isolate holds right now (module state: one counter per isolate). */
 let held = 0
@@ -14,11 +15,8 @@ let held = 0
 export function bodyBudget(): MiddlewareHandler<EdgeContext> {
   return async (c, next) => {
     if (!c.req.raw.body) return next()
-    const declared = Number(c.req.header('Content-Length'))
-    const cost =
-      Number.isFinite(declared) && declared >= 0 && !c.req.header('Transfer-Encoding')
-        ? declared
-        : Number(c.env.MAX_BODY_BYTES)
+    const declared = declaredLength(c.req)
+    const cost = declared !== undefined && declared >= 0 ? declared : Number(c.env.MAX_BODY_BYTES)
     const budget = Number(c.env.MAX_BUFFERED_BODY_BYTES)
     if (cost > 0 && held > 0 && held + cost > budget) {
       throw new ProblemError(

@@ -16,6 +16,17 @@ const bodyNotAllowed = (method: string) =>
     `A ${method} request carries no body; send its parameters in the query.`,
   )
 
+/**
+ * The body length a request declares: its Content-Length, unless it is chunked (Transfer-Encoding wins, RFC 9112
+ * §6.3) or has none; undefined means the length is known only once the body has been read.
+ */
+export function declaredLength(request: { header(name: string): string | undefined }): number | undefined {
+  const length = request.header('Content-Length')
+  return length === undefined || request.header('Transfer-Encoding') !== undefined
+    ? undefined
+    : Number(length)
+}
+
 export interface BodyLimitOptions {
   /** A body that sends nothing for this long is answered 408 instead of being waited on for ever. */
   idleMs?: number
@@ -34,14 +45,13 @@ export function bodyLimit({
 }: BodyLimitOptions = {}): MiddlewareHandler<EdgeContext> {
   return async (c, next) => {
     const body = c.req.raw.body
-    const declared = c.req.header('Content-Length')
-    const chunked = c.req.header('Transfer-Encoding') !== undefined
-    if (!body || (declared === '0' && !chunked)) return next()
+    const declared = declaredLength(c.req)
+    if (!body || declared === 0) return next()
     // Rebuilding such a request throws in the runtime (a 500 before); the query carries what a GET asks.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') throw bodyNotAllowed(c.req.method)
     const maxBytes = Number(c.env.MAX_BODY_BYTES)
-    if (declared !== undefined && !chunked) {
-      if (Number(declared) > maxBytes) throw payloadTooLarge(maxBytes)
+    if (declared !== undefined) {
+      if (declared > maxBytes) throw payloadTooLarge(maxBytes)
       const guarded = withIdleDeadline(body, idleMs)
       c.req.raw = new Request(c.req.raw, { body: guarded.body })
       await next()
