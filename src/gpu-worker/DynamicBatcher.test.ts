@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { ProblemError } from '../shared/problem'
 import { DynamicBatcher } from './DynamicBatcher'
-import { ProblemError } from './problem'
 
 /** A batch function that records each batch and can be held open. */
 function recorder() {

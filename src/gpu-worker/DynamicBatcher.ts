@@ -1,4 +1,4 @@
-import { ProblemError } from './problem'
+import { ProblemError } from '../shared/problem'
 
 export interface BatcherOptions {
   /** Most requests run together in one call. */

@@ -1,6 +1,6 @@
 import { classIdsOf, type ExplainOptions } from '../shared/contract'
 import type { Manifest } from '../shared/manifest'
-import { ProblemError } from './problem'
+import { ProblemError } from '../shared/problem'
 
 /**
  * The `classes` row for the model: the named classes (ids or labels) when asked for, else ranks -1..-topK

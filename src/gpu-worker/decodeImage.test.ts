@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import sharp, { type Sharp } from 'sharp'
 import { describe, expect, it } from 'vitest'
+import { ProblemError } from '../shared/problem'
 import { type DecodedImage, decodeImage } from './decodeImage'
-import { ProblemError } from './problem'
 import { at, halves, pngDeclaring, solid } from './testing/images'
 
 const pre = { resizeShorter: 16, crop: 16, mean: [0, 0, 0], std: [1, 1, 1] } as Parameters<

@@ -1,5 +1,5 @@
 import { HEIC_HINT, sniffImageType } from '../shared/imageType'
-import { ProblemError } from './problem'
+import { ProblemError } from '../shared/problem'
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif'
 

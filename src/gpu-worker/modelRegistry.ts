@@ -6,9 +6,9 @@ import type { InferenceSession } from 'onnxruntime-node'
 import type { ModelInfo } from '../shared/contract'
 import { formatIssues } from '../shared/issues'
 import { type Manifest, manifestSchema } from '../shared/manifest'
+import { ProblemError } from '../shared/problem'
 import { createSession, type ExecutionProvider } from './inferenceSession'
 import type { Logger } from './log'
-import { ProblemError } from './problem'
 
 export interface LoadedModel {
   manifest: Manifest

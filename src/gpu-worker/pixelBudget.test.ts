@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { ProblemError } from '../shared/problem'
 import { PixelBudget } from './pixelBudget'
-import { ProblemError } from './problem'
 
 const refusal = (run: () => unknown) => {
   try {

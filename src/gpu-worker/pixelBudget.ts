@@ -1,4 +1,4 @@
-import { ProblemError } from './problem'
+import { ProblemError } from '../shared/problem'
 
 /**
  * Pixels of work the worker holds at once, across requests (overlays: their rasters are what grows with the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ProblemError } from './problem'
+import type { ProblemError } from '../shared/problem'
 import { WorkSlots } from './workSlots'
 
 describe('WorkSlots', () => {

@@ -1,4 +1,4 @@
-import { ProblemError } from './problem'
+import { ProblemError } from '../shared/problem'
 
 interface Waiter {
   grant: () => void

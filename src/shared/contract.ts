@@ -196,24 +196,6 @@ export const problemSchema = z
 
 export type Problem = z.infer<typeof problemSchema>
 
-/** The problem body of a failure, at the edge and at the worker alike: `type` is one stable URI per code. */
-export function problemDetails(failure: {
-  status: number
-  code: string
-  title: string
-  detail?: string | undefined
-  requestId?: string | undefined
-}): Problem {
-  return {
-    type: `https://t-tame.dev/problems/${failure.code}`,
-    title: failure.title,
-    status: failure.status,
-    ...(failure.detail ? { detail: failure.detail } : {}),
-    code: failure.code,
-    requestId: failure.requestId,
-  }
-}
-
 /** What `POST /v1/uploads` hands out: 128 random bits, base64url. */
 export const uploadIdSchema = z
   .string()

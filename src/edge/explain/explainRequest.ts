@@ -1,13 +1,12 @@
 import type { z } from '@hono/zod-openapi'
 import { type ExplainOptions, explainOptionsFromText, explainOptionsSchema } from '../../shared/contract'
 import { formatIssues } from '../../shared/issues'
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 
 export const badOptions = (error: z.ZodError) =>
-  new ProblemError(400, 'bad_options', 'Invalid options', formatIssues(error, 'options'))
+  new ProblemError('bad_options', formatIssues(error, 'options'))
 
-export const missingImage = (detail: string) =>
-  new ProblemError(400, 'missing_image', 'Missing image', detail)
+export const missingImage = (detail: string) => new ProblemError('missing_image', detail)
 
 /** The multipart field `options`: a JSON object, or a 400. */
 function optionsField(text: string): object {
@@ -19,7 +18,7 @@ function optionsField(text: string): object {
   }
   // Spread into the options, a string, number or array would become keys ("0") or nothing at all.
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value
-  throw new ProblemError(400, 'bad_options', 'Invalid options', 'The `options` field is not a JSON object.')
+  throw new ProblemError('bad_options', 'The `options` field is not a JSON object.')
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sniffImageType } from '../../shared/imageType'
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 import { checkImage } from './imageType'
 
 const bytes = (...parts: (string | number[])[]) =>

@@ -1,6 +1,6 @@
 import { HEIC_HINT, type ImageType, SUPPORTED_IMAGE_TYPES, sniffImageType } from '../../shared/imageType'
 import { quoted } from '../../shared/issues'
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 import { type MediaType, mediaTypeOf, parseMediaType } from './mediaType'
 
 // The uploads routes read a declared type with it from here.
@@ -10,8 +10,7 @@ export { mediaTypeOf }
 const GENERIC_TYPES = new Set(['application/octet-stream', 'binary/octet-stream'])
 const HEIC_TYPES = new Set(['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'])
 
-const unsupported = (detail: string) =>
-  new ProblemError(415, 'unsupported_media_type', 'Unsupported media type', detail)
+const unsupported = (detail: string) => new ProblemError('unsupported_media_type', detail)
 const heicHint = () => unsupported(HEIC_HINT)
 
 /**
@@ -48,11 +47,6 @@ export function checkImage(bytes: Uint8Array, declaredType: string): ImageType {
   const actual = sniffImageType(bytes)
   if (actual === 'image/heic') throw heicHint()
   if (!actual)
-    throw new ProblemError(
-      422,
-      'undecodable_image',
-      'Undecodable image',
-      'The body is not a JPEG, PNG, WebP, GIF or AVIF image.',
-    )
+    throw new ProblemError('undecodable_image', 'The body is not a JPEG, PNG, WebP, GIF or AVIF image.')
   return actual
 }

@@ -1,4 +1,4 @@
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 import type { ItemError } from './jobModel'
 
 /** The client's fault (bad image, unknown model, missing upload): retrying cannot help. */
@@ -7,7 +7,7 @@ export function isPermanent(error: unknown): boolean {
 }
 
 export function toItemError(error: unknown): ItemError {
-  if (error instanceof ProblemError) return { code: error.code, detail: error.detail ?? error.title }
+  if (error instanceof ProblemError) return { code: error.code, detail: error.detail || error.title }
   return { code: 'internal_error', detail: 'The item could not be explained.' }
 }
 

@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { quoted } from '../../shared/issues'
+import { ProblemError } from '../../shared/problem'
 import { fromBase64, toBase64Url } from '../base64'
 import type { EdgeContext } from '../context'
 import { sha256Hex } from '../crypto'
 import type { Env } from '../env'
-import { problemResponses, validationHook } from '../problem/openapi'
-import { ProblemError } from '../problem/problem'
+import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
 import { publicUrl } from '../security/publicUrl'
 import { checkWebhookUrl } from '../webhooks/webhookUrl'
 import { readResult } from './jobResultStore'
@@ -25,7 +26,7 @@ const json = <T extends z.ZodType>(description: string, schema: T) => ({
 const jobParams = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) })
 const PAGE_MAX = 100
 
-const notFound = (id: string) => new ProblemError(404, 'job_not_found', 'Job not found', `No job ${id}.`)
+const notFound = (id: string) => new ProblemError('job_not_found', `No job ${quoted(id)}.`)
 
 /** The tracker of an existing job id; ids are Durable Object ids, so a malformed one is simply unknown. */
 function tracker(env: Env, id: string) {
@@ -51,7 +52,13 @@ const createJob = createRoute({
   },
   responses: {
     202: json('Job accepted (or replayed for a known Idempotency-Key)', createJobResponseSchema),
-    ...problemResponses(400, 401, 422, 429),
+    ...problemResponses(
+      ...V1_PROBLEMS,
+      'bad_request',
+      'bad_options',
+      'webhook_url_rejected',
+      'idempotency_key_reused',
+    ),
   },
 })
 
@@ -62,7 +69,7 @@ const getJob = createRoute({
   summary: 'Job status, counts and webhook deliveries',
   description: 'A job is kept for JOB_RETENTION_SECONDS (7 days) after it ends, then answers 404.',
   request: { params: jobParams },
-  responses: { 200: json('Job', jobViewSchema), ...problemResponses(401, 404, 429) },
+  responses: { 200: json('Job', jobViewSchema), ...problemResponses(...V1_PROBLEMS, 'job_not_found') },
 })
 
 const getResults = createRoute({
@@ -77,7 +84,10 @@ const getResults = createRoute({
       limit: z.coerce.number().int().min(1).max(PAGE_MAX).default(50),
     }),
   },
-  responses: { 200: json('One page of items', jobResultsSchema), ...problemResponses(401, 404, 429) },
+  responses: {
+    200: json('One page of items', jobResultsSchema),
+    ...problemResponses(...V1_PROBLEMS, 'bad_options', 'bad_cursor', 'job_not_found'),
+  },
 })
 
 const cancelJob = createRoute({
@@ -86,7 +96,10 @@ const cancelJob = createRoute({
   security: [{ apiKey: [] }],
   summary: 'Cancel the items that have not started',
   request: { params: jobParams },
-  responses: { 200: json('Job after cancellation', jobViewSchema), ...problemResponses(401, 404, 429) },
+  responses: {
+    200: json('Job after cancellation', jobViewSchema),
+    ...problemResponses(...V1_PROBLEMS, 'job_not_found'),
+  },
 })
 
 const encodeCursor = (index: number) => toBase64Url(new TextEncoder().encode(`after:${index}`))
@@ -100,8 +113,7 @@ function decodeText(cursor: string): string {
 function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return -1
   const match = /^after:(\d{1,6})$/.exec(decodeText(cursor))
-  if (!match)
-    throw new ProblemError(400, 'bad_cursor', 'Bad cursor', 'Pass nextCursor from the previous page.')
+  if (!match) throw new ProblemError('bad_cursor', 'Pass nextCursor from the previous page.')
   return Number(match[1])
 }
 
@@ -125,9 +137,7 @@ export const jobRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationH
     })
     if (created.outcome === 'conflict') {
       throw new ProblemError(
-        422,
         'idempotency_key_reused',
-        'Idempotency-Key reused',
         'This Idempotency-Key was used for a different request.',
       )
     }

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { ModelInfo } from '../../shared/contract'
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 import { listModels, resolveClasses, resolveModel } from './modelCatalog'
 
 const model = (id: string, version: string, isDefault: boolean): ModelInfo => ({

@@ -1,9 +1,9 @@
 import { type ClassRef, classIdsOf, type ModelInfo } from '../../shared/contract'
 import { quoted } from '../../shared/issues'
+import { ProblemError } from '../../shared/problem'
 import type { Env } from '../env'
 import { fetchModels } from '../pool/workerApi'
 import { workerPoolFor } from '../pool/workerPool'
-import { ProblemError } from '../problem/problem'
 
 const FRESH_MS = 30_000
 const KV_KEY = 'models'
@@ -44,12 +44,8 @@ export function resolveModel(
     : models.find((m) => m.default)
   if (!model) {
     const known = models.map((m) => `${m.id}@${m.version}`).join(', ')
-    throw new ProblemError(
-      unknownStatus,
-      'unknown_model',
-      'Unknown model',
-      `No model ${ref === undefined ? '(default)' : quoted(ref)}; available: ${known}.`,
-    )
+    const detail = `No model ${ref === undefined ? '(default)' : quoted(ref)}; available: ${known}.`
+    throw new ProblemError('unknown_model', detail, { status: unknownStatus })
   }
   return model
 }
@@ -57,6 +53,6 @@ export function resolveModel(
 /** Class ids or labels to ids, in the order asked. */
 export function resolveClasses(model: ModelInfo, classes: readonly ClassRef[]): number[] {
   const resolved = classIdsOf(model, classes)
-  if ('refused' in resolved) throw new ProblemError(400, 'bad_options', 'Invalid options', resolved.refused)
+  if ('refused' in resolved) throw new ProblemError('bad_options', resolved.refused)
   return resolved.ids
 }

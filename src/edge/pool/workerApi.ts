@@ -1,5 +1,4 @@
 import type { z } from '@hono/zod-openapi'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import {
   explainOptionsToText,
   type ModelInfo,
@@ -9,19 +8,18 @@ import {
   workerExplainResultSchema,
   workerModelListSchema,
 } from '../../shared/contract'
-import { ProblemError } from '../problem/problem'
+import { isProblemCode, ProblemError } from '../../shared/problem'
 import type { WorkerPool, WorkerReply } from './workerPool'
+
+const badWorkerResponse = () =>
+  new ProblemError('bad_worker_response', 'A GPU worker answered out of protocol.')
 
 /** The worker's 4xx codes (docs/internal-protocol.md) are the client's fault and pass through 1:1. */
 function clientProblem(reply: WorkerReply): ProblemError {
   const parsed = problemSchema.safeParse(safeJson(reply.body))
-  const problem = parsed.success ? parsed.data : undefined
-  return new ProblemError(
-    reply.status as ContentfulStatusCode,
-    problem?.code ?? `worker_${reply.status}`,
-    problem?.title ?? 'Rejected by the worker',
-    problem?.detail,
-  )
+  const code = parsed.data?.code
+  if (!code || !isProblemCode(code)) return badWorkerResponse()
+  return new ProblemError(code, parsed.data?.detail ?? '')
 }
 
 function safeJson(text: string): unknown {
@@ -35,7 +33,7 @@ function safeJson(text: string): unknown {
 function parseReply<T>(reply: WorkerReply, schema: z.ZodType<T>): T {
   if (reply.status >= 400) throw clientProblem(reply)
   const parsed = schema.safeParse(safeJson(reply.body))
-  if (!parsed.success) throw new ProblemError(502, 'bad_worker_response', 'Bad worker response')
+  if (!parsed.success) throw badWorkerResponse()
   return parsed.data
 }
 

@@ -1,4 +1,4 @@
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 
 export interface WorkerPoolOptions {
   urls: string[]
@@ -80,17 +80,10 @@ export class WorkerPool {
       timedOut ||= outcome.failure === 'timeout'
       retryAfter = outcome.retryAfter ?? retryAfter
     }
-    if (timedOut)
-      throw new ProblemError(504, 'worker_timeout', 'Worker timed out', 'The explanation took too long.')
-    throw new ProblemError(
-      503,
-      'no_worker_available',
-      'No worker available',
-      'Every GPU worker is down or busy.',
-      {
-        'Retry-After': retryAfter ?? String(this.#secondsUntilRecovery()),
-      },
-    )
+    if (timedOut) throw new ProblemError('worker_timeout', 'The explanation took too long.')
+    throw new ProblemError('no_worker_available', 'Every GPU worker is down or busy.', {
+      headers: { 'Retry-After': retryAfter ?? String(this.#secondsUntilRecovery()) },
+    })
   }
 
   async #attempt(worker: WorkerState, call: WorkerCall): Promise<AttemptOutcome> {

@@ -1,29 +1,41 @@
 import type { Context } from 'hono'
 import { problemSchema } from '../../shared/contract'
+import { PROBLEMS, type ProblemCode } from '../../shared/problem'
 import { badOptions } from '../explain/explainRequest'
 
-const descriptions: Record<number, string> = {
-  400: 'Invalid options or request',
-  401: 'Missing or unknown API key',
-  404: 'Not found',
-  413: 'Body over the size limit',
-  415: 'Unsupported media type (HEIC: send JPEG)',
-  422: 'Undecodable image, over the pixel limit, or image URL unreachable',
-  429: 'Rate limited (`Retry-After`)',
-  503: 'No worker available (`Retry-After`)',
-  504: 'Worker timed out',
-}
+/** What every `/v1/*` route can answer before it runs: the middlewares of app.ts. */
+export const V1_PROBLEMS = [
+  'unauthorized',
+  'rate_limited',
+  'edge_busy',
+  'payload_too_large',
+  'body_timeout',
+  'body_not_allowed',
+] as const satisfies readonly ProblemCode[]
 
-/** OpenAPI entries for the problem+json answers a route can give. */
-export function problemResponses(...statuses: number[]) {
+/** A code a route answers with its own status, or `[code, status]` for one of the code's other statuses. */
+type RouteProblem = ProblemCode | readonly [ProblemCode, number]
+
+/**
+ * OpenAPI entries for the problem+json answers of a route, from the problem catalogue: one response per status,
+ * described by the codes it carries and their titles.
+ */
+export function problemResponses(...problems: RouteProblem[]) {
+  const byStatus = new Map<number, Set<ProblemCode>>()
+  for (const problem of problems) {
+    const [code, status] = typeof problem === 'string' ? [problem, PROBLEMS[problem].status] : problem
+    byStatus.set(status, (byStatus.get(status) ?? new Set()).add(code))
+  }
   return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      {
-        description: descriptions[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: problemSchema } },
-      },
-    ]),
+    [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, codes]) => [
+        status,
+        {
+          description: [...codes].map((code) => `\`${code}\`: ${PROBLEMS[code].title}`).join('; '),
+          content: { 'application/problem+json': { schema: problemSchema } },
+        },
+      ]),
   )
 }
 

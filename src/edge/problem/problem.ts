@@ -1,44 +1,35 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import type { RequestIdVariables } from 'hono/request-id'
 import { TrieRouter } from 'hono/router/trie-router'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { problemDetails } from '../../shared/contract'
 import { quoted } from '../../shared/issues'
-import type { EdgeContext } from '../context'
+import { type ProblemCode, ProblemError } from '../../shared/problem'
 
-/** A failure with a precise status and a stable `code`; rendered as RFC 9457 problem+json by `renderProblem`. */
-export class ProblemError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    readonly title: string,
-    readonly detail?: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(detail ?? title)
-  }
-}
+/** What rendering a problem needs of a request: its id, nothing else of the app. */
+type WithRequestId = { Variables: RequestIdVariables }
 
-export function problemResponse(c: Context<EdgeContext>, error: ProblemError): Response {
-  const { status, code, title, detail } = error
-  const body = problemDetails({ status, code, title, detail, requestId: c.get('requestId') })
+/** `error` as problem+json, on the context so that headers set earlier (rate limits, request id) stay. */
+export function problemResponse<E extends WithRequestId>(c: Context<E>, error: ProblemError): Response {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value)
   c.header('Content-Type', 'application/problem+json')
-  return c.body(JSON.stringify(body), error.status)
+  return c.body(JSON.stringify(error.toProblem(c.get('requestId'))), error.status as ContentfulStatusCode)
+}
+
+/** Hono's own refusals (its validators) by status; any other is unexpected. */
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
+  400: 'bad_request',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
 }
 
 /** `app.onError`: every failure leaves as problem+json; unexpected ones are logged without request data. */
-export function renderProblem(error: Error, c: Context<EdgeContext>): Response {
+export function renderProblem<E extends WithRequestId>(error: Error, c: Context<E>): Response {
   if (error instanceof ProblemError) return problemResponse(c, error)
-  if (error instanceof HTTPException) {
-    const code =
-      { 400: 'bad_request', 413: 'payload_too_large', 415: 'unsupported_media_type' }[
-        error.status as number
-      ] ?? `http_${error.status}`
-    return problemResponse(c, new ProblemError(error.status, code, error.message || 'Request failed'))
-  }
+  const code = error instanceof HTTPException ? HTTP_EXCEPTION_CODES[error.status] : undefined
+  if (code) return problemResponse(c, new ProblemError(code, error.message))
   console.error(JSON.stringify({ requestId: c.get('requestId'), error: error.name, message: error.message }))
-  return problemResponse(c, new ProblemError(500, 'internal_error', 'Internal error'))
+  return problemResponse(c, new ProblemError('internal_error', ''))
 }
 
 /** The routes of an app as Hono lists them (`app.routes`); `ALL` entries are middleware. */
@@ -61,24 +52,16 @@ function methodsByPath(routes: RouteTable): (path: string) => string[] {
  */
 export function notFoundFor(app: { routes: RouteTable }) {
   let allowed: ((path: string) => string[]) | undefined
-  return (c: Context<EdgeContext>) => {
+  return <E extends WithRequestId>(c: Context<E>) => {
     allowed ??= methodsByPath(app.routes)
     const { method, path } = c.req
     const methods = allowed(path)
     const asked = quoted(`${method} ${path}`)
     if (methods.length > 0 && !methods.includes(method)) {
       const allow = methods.join(', ')
-      return problemResponse(
-        c,
-        new ProblemError(
-          405,
-          'method_not_allowed',
-          'Method not allowed',
-          `No route for ${asked}; the path serves ${allow}.`,
-          { Allow: allow },
-        ),
-      )
+      const detail = `No route for ${asked}; the path serves ${allow}.`
+      return problemResponse(c, new ProblemError('method_not_allowed', detail, { headers: { Allow: allow } }))
     }
-    return problemResponse(c, new ProblemError(404, 'not_found', 'Not found', `No route for ${asked}.`))
+    return problemResponse(c, new ProblemError('not_found', `No route for ${asked}.`))
   }
 }

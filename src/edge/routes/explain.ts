@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { explainJsonRequestSchema, explainOptionsSchema, explainResponseSchema } from '../../shared/contract'
 import { SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
 import { quoted } from '../../shared/issues'
+import { ProblemError } from '../../shared/problem'
 import type { EdgeContext } from '../context'
 import { explainImage } from '../explain/explainImage'
 import {
@@ -13,8 +14,7 @@ import {
   readMultipart,
 } from '../explain/explainRequest'
 import { checkDeclaredImageType, requestMediaType } from '../explain/imageType'
-import { problemResponses, validationHook } from '../problem/openapi'
-import { ProblemError } from '../problem/problem'
+import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
 import { referencedImage } from '../uploads/referencedImage'
 
 const binary = { schema: { type: 'string' as const, format: 'binary' } }
@@ -86,7 +86,22 @@ const route = createRoute({
       },
       content: { 'application/json': { schema: explainResponseSchema } },
     },
-    ...problemResponses(400, 401, 404, 413, 415, 422, 429, 503, 504),
+    ...problemResponses(
+      ...V1_PROBLEMS,
+      'bad_request',
+      'bad_options',
+      'missing_image',
+      'image_url_rejected',
+      'unknown_model',
+      'upload_not_found',
+      'unsupported_media_type',
+      'undecodable_image',
+      'image_too_large',
+      'image_url_unreachable',
+      'bad_worker_response',
+      'no_worker_available',
+      'worker_timeout',
+    ),
   },
 })
 
@@ -107,7 +122,7 @@ const orMalformed = (malformed: ProblemError) => (error: unknown) => {
 async function readJson(c: Context<EdgeContext>): Promise<ExplainRequest> {
   const body: unknown = await c.req
     .json()
-    .catch(orMalformed(new ProblemError(400, 'bad_request', 'Malformed JSON', 'The body is not valid JSON.')))
+    .catch(orMalformed(new ProblemError('bad_request', 'The body is not valid JSON.')))
   const parsed = explainJsonRequestSchema.safeParse(body)
   if (!parsed.success) throw badOptions(parsed.error)
   const { imageUrl, uploadId, ...options } = parsed.data
@@ -117,12 +132,7 @@ async function readJson(c: Context<EdgeContext>): Promise<ExplainRequest> {
 // workerd's parser reads every valid spelling of the header (charset first, spaces, a quoted boundary);
 // only zod-openapi's media-type gate refused them, and the route has none.
 async function readForm(c: Context<EdgeContext>): Promise<ExplainRequest> {
-  const malformed = new ProblemError(
-    400,
-    'bad_request',
-    'Malformed multipart body',
-    'The multipart/form-data body could not be parsed.',
-  )
+  const malformed = new ProblemError('bad_request', 'The multipart/form-data body could not be parsed.')
   const form = await c.req.formData().catch(orMalformed(malformed))
   return readMultipart(form)
 }

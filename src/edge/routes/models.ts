@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { type ModelInfo, type ModelListEntry, modelInfoSchema, modelListSchema } from '../../shared/contract'
 import type { EdgeContext } from '../context'
 import { listModels, resolveModel } from '../models/modelCatalog'
-import { problemResponses, validationHook } from '../problem/openapi'
+import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
 import { publicUrl } from '../security/publicUrl'
 
 /** Anything but `true`/`false` is 400 `bad_options`, as every invalid option at the edge (`validationHook`). */
@@ -34,7 +34,13 @@ const listRoute = createRoute({
       description: 'The models; `default: true` marks the one used without `model`.',
       content: { 'application/json': { schema: modelListSchema } },
     },
-    ...problemResponses(400, 401, 429, 503),
+    ...problemResponses(
+      ...V1_PROBLEMS,
+      'bad_options',
+      'bad_worker_response',
+      'no_worker_available',
+      'worker_timeout',
+    ),
   },
 })
 
@@ -57,7 +63,13 @@ const modelRoute = createRoute({
       description: 'The model; `labels[i]` is the label of class id `i`.',
       content: { 'application/json': { schema: modelInfoSchema } },
     },
-    ...problemResponses(401, 404, 429, 503),
+    ...problemResponses(
+      ...V1_PROBLEMS,
+      ['unknown_model', 404],
+      'bad_worker_response',
+      'no_worker_available',
+      'worker_timeout',
+    ),
   },
 })
 

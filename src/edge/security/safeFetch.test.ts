@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest'
 import '../test/providedContext'
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 import { blockedHostReason } from './addressPolicy'
 import { safeFetchImage } from './safeFetch'
 

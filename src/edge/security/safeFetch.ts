@@ -1,5 +1,5 @@
+import { ProblemError } from '../../shared/problem'
 import { payloadTooLarge } from '../middleware/bodyLimit'
-import { ProblemError } from '../problem/problem'
 import { urlRefusal } from './addressPolicy'
 
 export interface SafeFetchOptions {
@@ -10,9 +10,8 @@ export interface SafeFetchOptions {
   maxRedirects?: number
 }
 
-const rejected = (detail: string) => new ProblemError(400, 'image_url_rejected', 'Image URL rejected', detail)
-const unreachable = (detail: string) =>
-  new ProblemError(422, 'image_url_unreachable', 'Image URL unreachable', detail)
+const rejected = (detail: string) => new ProblemError('image_url_rejected', detail)
+const unreachable = (detail: string) => new ProblemError('image_url_unreachable', detail)
 
 /** `raw` (resolved against `base`, a redirect's origin) as a URL the Security rules let us fetch. */
 function checkUrl(raw: string, options: SafeFetchOptions, base?: URL): URL {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestProject } from 'vitest/node'
-import { problemDetails } from '../../shared/contract'
+import { type ProblemCode, problemDetails } from '../../shared/problem'
 import './providedContext'
 
 /**
@@ -89,8 +89,7 @@ function explainResult(query: URLSearchParams, bytes: Buffer) {
   }
 }
 
-const problem = (status: number, code: string, title: string) =>
-  JSON.stringify(problemDetails({ status, code, title }))
+const problem = (code: ProblemCode) => JSON.stringify(problemDetails(code))
 
 /**
  * Image hosting for `imageUrl` tests: a JPEG (`?type=` misnames it, as careless servers do), an HTML page,
@@ -143,13 +142,13 @@ function startStandin(): Promise<Server> {
     if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs))
     if (state.mode === 'error') {
       response.writeHead(503, { 'Content-Type': 'application/problem+json', 'Retry-After': '2' })
-      return void response.end(problem(503, 'overloaded', 'Overloaded'))
+      return void response.end(problem('overloaded'))
     }
     if (path === '/readyz') return void response.writeHead(200).end('ready')
     const json = (status: number, value: string, type = 'application/json') =>
       response.writeHead(status, { 'Content-Type': type }).end(value)
     if (request.headers.authorization !== `Bearer ${STANDIN_TOKEN}`) {
-      return json(401, problem(401, 'unauthorized', 'Unauthorized'), 'application/problem+json')
+      return json(401, problem('unauthorized'), 'application/problem+json')
     }
     if (path === '/internal/v1/models') {
       state.calls.models++
@@ -165,11 +164,11 @@ function startStandin(): Promise<Server> {
       }
       // A JPEG whose payload says so stands for a file the decoder rejects.
       if (body.includes('UNDECODABLE')) {
-        return json(422, problem(422, 'undecodable_image', 'Undecodable image'), 'application/problem+json')
+        return json(422, problem('undecodable_image'), 'application/problem+json')
       }
       return json(200, JSON.stringify(explainResult(url.searchParams, body)))
     }
-    json(404, problem(404, 'not_found', 'Not found'), 'application/problem+json')
+    json(404, problem('not_found'), 'application/problem+json')
   })
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
 }

@@ -1,8 +1,8 @@
 import { sniffImageType } from '../../shared/imageType'
 import { quoted } from '../../shared/issues'
+import { ProblemError } from '../../shared/problem'
 import type { Env } from '../env'
 import { mediaTypeOf } from '../explain/mediaType'
-import { ProblemError } from '../problem/problem'
 import { safeFetchImage } from '../security/safeFetch'
 import { loadUpload, type StoredImage } from './uploadStore'
 
@@ -40,9 +40,7 @@ function fetchedImageType({ bytes, contentType }: StoredImage): string {
   if (sniffed) return sniffed
   const declared = mediaTypeOf(contentType)
   throw new ProblemError(
-    422,
     'undecodable_image',
-    'Undecodable image',
     `The imageUrl served ${bytes.length} bytes of ${declared ? quoted(declared) : 'an undeclared type'} that are ` +
       'not a JPEG, PNG, WebP, GIF or AVIF image.',
   )

@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { ProblemError } from '../../shared/problem'
 import type { EdgeContext } from '../context'
 import { mediaTypeOf } from '../explain/imageType'
 import { BODY_IDLE_MS, bodyTimeout, payloadTooLarge, withIdleDeadline } from '../middleware/bodyLimit'
 import { problemResponses, validationHook } from '../problem/openapi'
-import { ProblemError } from '../problem/problem'
 import { parseUploadUrl, SIGNED_UPLOAD_PATH } from './signedUploadUrl'
 import { verifyUpload } from './uploadSigner'
 import { storeUpload, uploadExists } from './uploadStore'
@@ -20,11 +20,18 @@ const putUpload = createRoute({
   },
   responses: {
     204: { description: 'Stored; use the uploadId in /v1/explain or /v1/jobs' },
-    ...problemResponses(400, 403, 408, 409, 411, 413, 415),
+    ...problemResponses(
+      'upload_url_invalid',
+      'upload_url_expired',
+      'unsupported_media_type',
+      'length_required',
+      'payload_too_large',
+      'upload_url_used',
+      'body_timeout',
+      'upload_incomplete',
+    ),
   },
 })
-
-const forbidden = (code: string, detail: string) => new ProblemError(403, code, 'Forbidden', detail)
 
 /** `PUT /uploads/{id}?…&signature=…`: the signature, not an API key, authorises exactly one image. */
 export const uploadPutRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook }).openapi(
@@ -33,27 +40,17 @@ export const uploadPutRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: valid
     const claim = parseUploadUrl(new URL(c.req.url))
     // Malformed and tampered URLs get the same answer: which part failed is no business of a forger.
     if (!claim || !(await verifyUpload(c.env.UPLOAD_SIGNING_SECRET, claim.grant, claim.signature))) {
-      throw forbidden('upload_url_invalid', 'The upload URL is not one this API signed.')
+      throw new ProblemError('upload_url_invalid', 'The upload URL is not one this API signed.')
     }
     const { grant } = claim
     if (grant.expiresAt * 1000 <= Date.now())
-      throw forbidden('upload_url_expired', 'The upload URL has expired.')
+      throw new ProblemError('upload_url_expired', 'The upload URL has expired.')
     if (mediaTypeOf(c.req.header('Content-Type')) !== grant.contentType) {
-      throw new ProblemError(
-        415,
-        'unsupported_media_type',
-        'Unsupported media type',
-        `This URL accepts Content-Type ${grant.contentType}.`,
-      )
+      throw new ProblemError('unsupported_media_type', `This URL accepts Content-Type ${grant.contentType}.`)
     }
     const length = c.req.header('Content-Length')
     if (!length || !/^\d+$/.test(length)) {
-      throw new ProblemError(
-        411,
-        'length_required',
-        'Length required',
-        'Send the body with a Content-Length.',
-      )
+      throw new ProblemError('length_required', 'Send the body with a Content-Length.')
     }
     if (Number(length) > grant.maxLength) throw payloadTooLarge(grant.maxLength)
     if (await uploadExists(c.env.BLOBS, grant.uploadId)) throw alreadyUsed()
@@ -63,21 +60,10 @@ export const uploadPutRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: valid
     if (body.timedOut()) throw bodyTimeout(BODY_IDLE_MS)
     if (outcome === 'taken') throw alreadyUsed()
     if (outcome === 'incomplete') {
-      throw new ProblemError(
-        400,
-        'upload_incomplete',
-        'Upload incomplete',
-        'The body did not match its Content-Length.',
-      )
+      throw new ProblemError('upload_incomplete', 'The body did not match its Content-Length.')
     }
     return c.body(null, 204)
   },
 )
 
-const alreadyUsed = () =>
-  new ProblemError(
-    409,
-    'upload_url_used',
-    'Upload URL already used',
-    'An upload URL stores one image only once.',
-  )
+const alreadyUsed = () => new ProblemError('upload_url_used', 'An upload URL stores one image only once.')

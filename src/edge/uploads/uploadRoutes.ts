@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { type ImageType, SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
+import { ProblemError } from '../../shared/problem'
 import type { EdgeContext } from '../context'
 import { mediaTypeOf } from '../explain/imageType'
 import { payloadTooLarge } from '../middleware/bodyLimit'
-import { problemResponses, validationHook } from '../problem/openapi'
-import { ProblemError } from '../problem/problem'
+import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
 import { createUploadRequestSchema, createUploadResponseSchema } from './schemas'
 import { buildUploadUrl, newUploadId } from './signedUploadUrl'
 import { signUpload } from './uploadSigner'
@@ -14,12 +14,8 @@ function uploadType(declared: string): ImageType {
   const type = mediaTypeOf(declared)
   const supported = SUPPORTED_IMAGE_TYPES.find((candidate) => candidate === type)
   if (supported) return supported
-  throw new ProblemError(
-    415,
-    'unsupported_media_type',
-    'Unsupported media type',
-    `Uploads accept ${SUPPORTED_IMAGE_TYPES.join(', ')}; got ${type || 'none'}.`,
-  )
+  const detail = `Uploads accept ${SUPPORTED_IMAGE_TYPES.join(', ')}; got ${type || 'none'}.`
+  throw new ProblemError('unsupported_media_type', detail)
 }
 
 const createUpload = createRoute({
@@ -35,7 +31,7 @@ const createUpload = createRoute({
       description: 'Upload URL',
       content: { 'application/json': { schema: createUploadResponseSchema } },
     },
-    ...problemResponses(400, 401, 413, 415, 429),
+    ...problemResponses(...V1_PROBLEMS, 'bad_request', 'bad_options', 'unsupported_media_type'),
   },
 })
 

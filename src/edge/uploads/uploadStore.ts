@@ -1,4 +1,4 @@
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 import type { UploadGrant } from './uploadSigner'
 
 /** Uploaded images in R2, keyed by upload id; the same object serves /v1/explain and jobs. */
@@ -75,12 +75,8 @@ export async function loadUpload(
     object.customMetadata?.owner !== access.owner ||
     isExpired(object, access.retentionSeconds)
   ) {
-    throw new ProblemError(
-      404,
-      'upload_not_found',
-      'Upload not found',
-      `No image was uploaded for ${uploadId} with this API key, or it has expired.`,
-    )
+    const detail = `No image was uploaded for ${uploadId} with this API key, or it has expired.`
+    throw new ProblemError('upload_not_found', detail)
   }
   return {
     bytes: new Uint8Array(await object.arrayBuffer()),

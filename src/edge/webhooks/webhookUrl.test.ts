@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 import { checkWebhookUrl } from './webhookUrl'
 
 describe('checkWebhookUrl', () => {

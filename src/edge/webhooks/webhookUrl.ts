@@ -1,8 +1,7 @@
-import { ProblemError } from '../problem/problem'
+import { ProblemError } from '../../shared/problem'
 import { urlRefusal } from '../security/addressPolicy'
 
-const rejected = (detail: string) =>
-  new ProblemError(400, 'webhook_url_rejected', 'Webhook URL rejected', detail)
+const rejected = (detail: string) => new ProblemError('webhook_url_rejected', detail)
 
 /** Webhook targets follow the Security rules of imageUrl: the same `urlRefusal`. */
 export function checkWebhookUrl(raw: string, allowLoopbackHttp: boolean): URL {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
-import { ProblemError } from '../problem'
+import { ProblemError } from '../../shared/problem'
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 

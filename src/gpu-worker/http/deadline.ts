@@ -1,4 +1,4 @@
-import { ProblemError } from '../problem'
+import { ProblemError } from '../../shared/problem'
 
 /** The longest budget a caller may ask for; beyond it the edge has long given up anyway. */
 const MAX_DEADLINE_MS = 10 * 60 * 1000

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ProblemError } from '../problem'
+import { ProblemError } from '../../shared/problem'
 import { parseExplainQuery } from './explainQuery'
 
 describe('parseExplainQuery', () => {

@@ -1,6 +1,6 @@
 import { type ExplainOptions, explainOptionsFromText, explainOptionsSchema } from '../../shared/contract'
 import { formatIssues } from '../../shared/issues'
-import { ProblemError } from '../problem'
+import { ProblemError } from '../../shared/problem'
 
 /**
  * The query string of `POST /internal/v1/explain` as ExplainOptions: the shared text reading (the edge's too),

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
+import { ProblemError } from '../../../shared/problem'
 import type { EdgeContext } from '../../context'
 import { sha256Hex } from '../../crypto'
-import { ProblemError } from '../../problem/problem'
 
 /** What `API_KEYS` holds under the SHA-256 of a key; the key itself is never stored. */
 export interface ApiKeyRecord {
@@ -15,7 +15,7 @@ export interface AuthOptions {
 }
 
 const unauthorized = (detail: string) =>
-  new ProblemError(401, 'unauthorized', 'Unauthorized', detail, { 'WWW-Authenticate': 'Bearer' })
+  new ProblemError('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer' } })
 
 /** Bearer API-key auth against hashed keys in KV. */
 export function apiKeyAuth({ cacheTtlSeconds = 60 }: AuthOptions = {}): MiddlewareHandler<EdgeContext> {

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
+import { ProblemError } from '../../../shared/problem'
 import type { EdgeContext } from '../../context'
-import { ProblemError } from '../../problem/problem'
 import { declaredLength } from '../bodyLimit'
 
 /** Bytes of request bodies this isolate holds right now (module state: one counter per isolate). */
@@ -19,13 +19,8 @@ export function bodyBudget(): MiddlewareHandler<EdgeContext> {
     const cost = declared !== undefined && declared >= 0 ? declared : Number(c.env.MAX_BODY_BYTES)
     const budget = Number(c.env.MAX_BUFFERED_BODY_BYTES)
     if (cost > 0 && held > 0 && held + cost > budget) {
-      throw new ProblemError(
-        503,
-        'edge_busy',
-        'Edge busy',
-        `This edge instance holds ${held} bytes of request bodies (limit ${budget}); try again.`,
-        { 'Retry-After': '1' },
-      )
+      const detail = `This edge instance holds ${held} bytes of request bodies (limit ${budget}); try again.`
+      throw new ProblemError('edge_busy', detail, { retryAfter: 1 })
     }
     held += cost
     try {

@@ -1,13 +1,11 @@
-import { ProblemError } from '../../problem/problem'
+import { ProblemError } from '../../../shared/problem'
 
 /** How long a body may send nothing before it is answered 408 (a declared length that never arrives). */
 export const BODY_IDLE_MS = 10_000
 
 export const bodyTimeout = (idleMs: number) =>
   new ProblemError(
-    408,
     'body_timeout',
-    'Request body timeout',
     `No byte of the body arrived for ${idleMs / 1000} s: send the whole body that the headers announce.`,
   )
 

@@ -1,18 +1,16 @@
 import type { MiddlewareHandler } from 'hono'
+import { ProblemError } from '../../../shared/problem'
 import type { EdgeContext } from '../../context'
-import { ProblemError } from '../../problem/problem'
 import { BODY_IDLE_MS, bodyTimeout, readWithin, withIdleDeadline } from './bodyDeadline'
 
 export { BODY_IDLE_MS, bodyTimeout, withIdleDeadline } from './bodyDeadline'
 
 export const payloadTooLarge = (maxBytes: number) =>
-  new ProblemError(413, 'payload_too_large', 'Payload too large', `The body limit is ${maxBytes} bytes.`)
+  new ProblemError('payload_too_large', `The body limit is ${maxBytes} bytes.`)
 
 const bodyNotAllowed = (method: string) =>
   new ProblemError(
-    400,
     'body_not_allowed',
-    'Body not allowed',
     `A ${method} request carries no body; send its parameters in the query.`,
   )
 

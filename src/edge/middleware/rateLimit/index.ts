@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
+import { ProblemError } from '../../../shared/problem'
 import type { EdgeContext } from '../../context'
-import { ProblemError } from '../../problem/problem'
 
 /** Per-API-key rate limit (runs after auth); the limit comes from `RATE_LIMIT_PER_MINUTE`. */
 export function rateLimit(): MiddlewareHandler<EdgeContext> {
@@ -11,13 +11,9 @@ export function rateLimit(): MiddlewareHandler<EdgeContext> {
     c.header('RateLimit-Limit', String(limit))
     c.header('RateLimit-Remaining', String(decision.remaining))
     if (!decision.allowed) {
-      throw new ProblemError(
-        429,
-        'rate_limited',
-        'Too many requests',
-        `This API key may send ${limit} requests per minute.`,
-        { 'Retry-After': String(decision.retryAfterSeconds) },
-      )
+      throw new ProblemError('rate_limited', `This API key may send ${limit} requests per minute.`, {
+        retryAfter: decision.retryAfterSeconds,
+      })
     }
     await next()
   }
