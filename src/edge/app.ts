@@ -7,6 +7,7 @@ import { bodyBudget } from './middleware/bodyBudget'
 import { bodyLimit } from './middleware/bodyLimit'
 import { jsonContentType } from './middleware/jsonContentType'
 import { rateLimit } from './middleware/rateLimit'
+import { services } from './middleware/services'
 import { notFoundFor, renderProblem } from './problem/problem'
 import { explainRoutes } from './routes/explain'
 import { modelRoutes } from './routes/models'
@@ -16,7 +17,7 @@ import { uploadRoutes } from './uploads/uploadRoutes'
 
 /** The public API, in the order a request travels through it. */
 export const app = new OpenAPIHono<EdgeContext>()
-app.use(requestId())
+app.use(requestId(), services())
 app.use('/v1/*', apiKeyAuth(), rateLimit(), bodyBudget(), bodyLimit(), jsonContentType())
 app.route('/', opsRoutes)
 app.route('/', modelRoutes)

@@ -1,5 +1,4 @@
 import { app } from './app'
-import type { Env } from './env'
 import { consumeJobItems } from './jobs/jobItemConsumer'
 import type { JobItemMessage } from './jobs/jobModel'
 

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
-import type { Env } from '../env'
-import { delayAfterFailure, retrySchedule } from '../webhooks/deliverySchedule'
+import { servicesOf } from '../services'
+import type { EdgeSettings } from '../settings'
+import { delayAfterFailure } from '../webhooks/deliverySchedule'
 import { deliverWebhook } from '../webhooks/webhookDelivery'
 import { newWebhookSecret } from '../webhooks/webhookSigner'
 import { dispatchItems } from './itemDispatch'
@@ -45,10 +46,12 @@ const isTerminalJob = (status: JobStatus) => status !== 'queued' && status !== '
  */
 export class JobTracker extends DurableObject<Env> {
   private readonly sql: SqlStorage
+  private readonly settings: EdgeSettings
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = ctx.storage.sql
+    this.settings = servicesOf(env).settings
     this.sql.exec(JOB_TABLES)
   }
 
@@ -57,11 +60,11 @@ export class JobTracker extends DurableObject<Env> {
   }
 
   private get leaseMs(): number {
-    return Number(this.env.JOB_ITEM_LEASE_SECONDS) * 1000
+    return this.settings.JOB_ITEM_LEASE_SECONDS * 1000
   }
 
   private get retentionMs(): number {
-    return Number(this.env.JOB_RETENTION_SECONDS) * 1000
+    return this.settings.JOB_RETENTION_SECONDS * 1000
   }
 
   private job(): JobRow | undefined {
@@ -316,11 +319,12 @@ export class JobTracker extends DurableObject<Env> {
       counts: view.counts,
       resultsUrl: job.results_url,
     }
-    const outcome = await deliverWebhook(this.env, {
+    const outcome = await deliverWebhook(this.settings, {
       url: job.webhook_url,
       secret: job.webhook_secret,
       messageId: `msg_${this.jobId}`,
       body: JSON.stringify(event),
+      at: now,
     })
     const at = Date.now()
     this.sql.exec(
@@ -331,9 +335,7 @@ export class JobTracker extends DurableObject<Env> {
       outcome.responseStatus ?? null,
       outcome.error ?? null,
     )
-    const delay = outcome.ok
-      ? null
-      : delayAfterFailure(retrySchedule(this.env.WEBHOOK_RETRY_SCHEDULE), attempt)
+    const delay = outcome.ok ? null : delayAfterFailure(this.settings.WEBHOOK_RETRY_SCHEDULE, attempt)
     const state = outcome.ok ? 'delivered' : delay === null ? 'failed' : 'pending'
     this.sql.exec(
       'UPDATE job SET webhook_state = ?, webhook_next_at = ?, updated_at = ?',

@@ -1,6 +1,5 @@
 import { explainOptionsSchema } from '../../shared/contract'
-import type { Env } from '../env'
-import { explainImage } from '../explain/explainImage'
+import { servicesOf } from '../services'
 import { referencedImage } from '../uploads/referencedImage'
 import { isPermanent, retryDelaySeconds, toItemError } from './itemRetry'
 import type { JobItemMessage } from './jobModel'
@@ -12,19 +11,19 @@ import { storeResult } from './jobResultStore'
  * JOB_ITEM_MAX_ATTEMPTS, then the item fails with the last reason; it is never dropped.
  */
 async function runItem(env: Env, message: Message<JobItemMessage>): Promise<void> {
+  const { settings, explainer } = servicesOf(env)
   const { jobId, index } = message.body
   const tracker = env.JOBS.get(env.JOBS.idFromString(jobId))
   const work = await tracker.startItem(index)
   if (!work) return message.ack()
   try {
-    const image = await referencedImage(env, work.spec, work.owner)
+    const image = await referencedImage(env.BLOBS, settings, work.spec, work.owner)
     const options = explainOptionsSchema.parse({
       model: work.model,
       topK: work.spec.topK,
       classes: work.spec.classes,
     })
-    const { result } = await explainImage(
-      env,
+    const { result } = await explainer.explain(
       image,
       options,
       `${jobId.slice(0, 16)}-${index}-${work.attempt}`,
@@ -32,10 +31,10 @@ async function runItem(env: Env, message: Message<JobItemMessage>): Promise<void
     await tracker.finishItem(index, { result: await storeResult(env.BLOBS, jobId, index, result) })
   } catch (error) {
     const reason = toItemError(error)
-    if (isPermanent(error) || work.attempt >= Number(env.JOB_ITEM_MAX_ATTEMPTS)) {
+    if (isPermanent(error) || work.attempt >= settings.JOB_ITEM_MAX_ATTEMPTS) {
       await tracker.finishItem(index, { error: reason })
     } else {
-      const delaySeconds = retryDelaySeconds(work.attempt, Number(env.JOB_ITEM_RETRY_BASE_SECONDS))
+      const delaySeconds = retryDelaySeconds(work.attempt, settings.JOB_ITEM_RETRY_BASE_SECONDS)
       await tracker.retryItem(index, reason, delaySeconds * 1000)
       return message.retry({ delaySeconds })
     }

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test
 import { env } from 'cloudflare:workers'
 import { Webhook } from 'standardwebhooks'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { API_KEY, explain, jpeg, seedApiKey, standin, standinUrl } from '../test/fixtures'
+import { API_KEY, explain, jpeg, seedApiKey, standin, standinUrl, testSettings } from '../test/fixtures'
 import { inbox, inboxUrl } from '../webhooks/test/inbox'
 import { storeResult } from './jobResultStore'
 import type { JobView, WebhookEvent } from './schemas'
@@ -22,7 +22,7 @@ beforeAll(() => seedApiKey())
 
 const tracker = (jobId: string) => env.JOBS.get(env.JOBS.idFromString(jobId))
 const alarmOf = (jobId: string) => runInDurableObject(tracker(jobId), (_, state) => state.storage.getAlarm())
-const retentionMs = Number(env.JOB_RETENTION_SECONDS) * 1000
+const retentionMs = testSettings().JOB_RETENTION_SECONDS * 1000
 /** When a job that has nothing left to do is deleted. */
 const expiryOf = (job: JobView) => Date.parse(job.finishedAt ?? '') + retentionMs
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`

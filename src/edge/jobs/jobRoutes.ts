@@ -4,10 +4,9 @@ import { ProblemError } from '../../shared/problem'
 import { fromBase64, toBase64Url } from '../base64'
 import type { EdgeContext } from '../context'
 import { sha256Hex } from '../crypto'
-import type { Env } from '../env'
 import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
 import { publicUrl } from '../security/publicUrl'
-import { checkWebhookUrl } from '../webhooks/webhookUrl'
+import { webhookUrlRefusal } from '../webhooks/webhookUrl'
 import { readResult } from './jobResultStore'
 import {
   createJobRequestSchema,
@@ -29,7 +28,7 @@ const PAGE_MAX = 100
 const notFound = (id: string) => new ProblemError('job_not_found', `No job ${quoted(id)}.`)
 
 /** The tracker of an existing job id; ids are Durable Object ids, so a malformed one is simply unknown. */
-function tracker(env: Env, id: string) {
+function tracker(env: Pick<Env, 'JOBS'>, id: string) {
   try {
     return env.JOBS.get(env.JOBS.idFromString(id))
   } catch {
@@ -122,10 +121,12 @@ export const jobRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationH
   .openapi(createJob, async (c) => {
     const request = c.req.valid('json')
     const idempotencyKey = c.req.valid('header')['idempotency-key']
-    if (request.webhook) checkWebhookUrl(request.webhook.url, c.env.ALLOW_LOOPBACK_HTTP === 'true')
+    const { settings } = c.var.services
+    const refusal = request.webhook && webhookUrlRefusal(request.webhook.url, settings.ALLOW_LOOPBACK_HTTP)
+    if (refusal) throw new ProblemError('webhook_url_rejected', refusal)
     const owner = c.get('apiKeyId')
     const id = idempotencyKey ? c.env.JOBS.idFromName(`${owner}:${idempotencyKey}`) : c.env.JOBS.newUniqueId()
-    const statusUrl = publicUrl(c.env, `/v1/jobs/${id}`)
+    const statusUrl = publicUrl(settings, `/v1/jobs/${id}`)
     const created = await c.env.JOBS.get(id).create({
       owner,
       fingerprint: await sha256Hex(JSON.stringify(request)),

@@ -2,7 +2,8 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { ModelInfo } from '../../shared/contract'
 import { ProblemError } from '../../shared/problem'
-import { listModels, resolveClasses, resolveModel } from './modelCatalog'
+import { servicesOf } from '../services'
+import { resolveClasses, resolveModel } from './modelCatalog'
 
 const model = (id: string, version: string, isDefault: boolean): ModelInfo => ({
   id,
@@ -16,11 +17,11 @@ const model = (id: string, version: string, isDefault: boolean): ModelInfo => ({
 })
 const models = [model('small', '1.0.0', false), model('small', '2.0.0', true), model('big', '1.2.3', false)]
 
-describe('listModels', () => {
+describe('ModelCatalog', () => {
   it('falls back to the last list stored in KV when no worker answers', async () => {
     await env.EXPLANATION_CACHE.put('models', JSON.stringify(models))
     const down = { ...env, WORKER_URLS: 'http://127.0.0.1:9' }
-    expect(await listModels(down, 'catalog-test')).toEqual(models)
+    expect(await servicesOf(down).models.list('catalog-test')).toEqual(models)
   })
 })
 

@@ -1,31 +1,39 @@
 import { type ClassRef, classIdsOf, type ModelInfo } from '../../shared/contract'
 import { quoted } from '../../shared/issues'
 import { ProblemError } from '../../shared/problem'
-import type { Env } from '../env'
 import { fetchModels } from '../pool/workerApi'
-import { workerPoolFor } from '../pool/workerPool'
+import type { WorkerPool } from '../pool/workerPool'
 
 const FRESH_MS = 30_000
 const KV_KEY = 'models'
 
-let memo: { models: ModelInfo[]; fetchedAt: number } | undefined
-
 /**
- * The models the workers serve. Memoised per isolate and mirrored in KV, so that cache hits (which need the
+ * The models the workers serve. Memoised for the isolate and mirrored in KV, so that cache hits (which need the
  * default model's version for their key) are answered even when every worker is down or after a restart.
  */
-export async function listModels(env: Env, requestId: string): Promise<ModelInfo[]> {
-  if (memo && Date.now() - memo.fetchedAt < FRESH_MS) return memo.models
-  try {
-    const models = await fetchModels(workerPoolFor(env), requestId)
-    const changed = JSON.stringify(models) !== JSON.stringify(memo?.models)
-    memo = { models, fetchedAt: Date.now() }
-    if (changed) await env.EXPLANATION_CACHE.put(KV_KEY, JSON.stringify(models))
-    return models
-  } catch (error) {
-    const stale = memo?.models ?? (await env.EXPLANATION_CACHE.get<ModelInfo[]>(KV_KEY, 'json'))
-    if (stale) return stale
-    throw error
+export class ModelCatalog {
+  #memo: { models: ModelInfo[]; fetchedAt: number } | undefined
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly kv: KVNamespace,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async list(requestId: string): Promise<ModelInfo[]> {
+    const memo = this.#memo
+    if (memo && this.now() - memo.fetchedAt < FRESH_MS) return memo.models
+    try {
+      const models = await fetchModels(this.pool, requestId)
+      const changed = JSON.stringify(models) !== JSON.stringify(memo?.models)
+      this.#memo = { models, fetchedAt: this.now() }
+      if (changed) await this.kv.put(KV_KEY, JSON.stringify(models))
+      return models
+    } catch (error) {
+      const stale = memo?.models ?? (await this.kv.get<ModelInfo[]>(KV_KEY, 'json'))
+      if (stale) return stale
+      throw error
+    }
   }
 }
 

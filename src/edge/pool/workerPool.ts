@@ -175,25 +175,3 @@ export class WorkerPool {
     return Number.isFinite(next) ? Math.max(1, Math.ceil((next - this.#options.now()) / 1000)) : 1
   }
 }
-
-const pools = new Map<string, WorkerPool>()
-
-/**
- * The pool of this isolate. Health and outstanding counts are per isolate on purpose: they are hints that
- * must cost nothing on the request path, and every isolate learns them from its own traffic within a call.
- */
-export function workerPoolFor(env: { WORKER_URLS: string; WORKER_TOKEN: string; WORKER_TIMEOUT_MS: string }) {
-  const key = `${env.WORKER_URLS}|${env.WORKER_TIMEOUT_MS}|${env.WORKER_TOKEN}`
-  let pool = pools.get(key)
-  if (!pool) {
-    pool = new WorkerPool({
-      urls: env.WORKER_URLS.split(',')
-        .map((url) => url.trim())
-        .filter(Boolean),
-      token: env.WORKER_TOKEN,
-      timeoutMs: Number(env.WORKER_TIMEOUT_MS),
-    })
-    pools.set(key, pool)
-  }
-  return pool
-}

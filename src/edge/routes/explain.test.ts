@@ -1,9 +1,8 @@
 import { SELF } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ExplainResponse, Problem } from '../../shared/contract'
 import { sha256Hex } from '../crypto'
-import { API_KEY, explain, jpeg, seedApiKey, standin, standinUrl } from '../test/fixtures'
+import { API_KEY, explain, jpeg, seedApiKey, standin, standinUrl, testSettings } from '../test/fixtures'
 
 beforeAll(() => seedApiKey())
 
@@ -190,7 +189,7 @@ describe('POST /v1/explain', () => {
   })
 
   it('answers 413 for a body over the limit', async () => {
-    const response = await explain(new Uint8Array(Number(env.MAX_BODY_BYTES) + 1))
+    const response = await explain(new Uint8Array(testSettings().MAX_BODY_BYTES + 1))
     expect(response.status).toBe(413)
     expect(await response.json<Problem>()).toMatchObject({ code: 'payload_too_large' })
   })

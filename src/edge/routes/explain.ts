@@ -5,7 +5,6 @@ import { SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
 import { quoted } from '../../shared/issues'
 import { ProblemError } from '../../shared/problem'
 import type { EdgeContext } from '../context'
-import { explainImage } from '../explain/explainImage'
 import {
   badOptions,
   type ExplainRequest,
@@ -126,7 +125,13 @@ async function readJson(c: Context<EdgeContext>): Promise<ExplainRequest> {
   const parsed = explainJsonRequestSchema.safeParse(body)
   if (!parsed.success) throw badOptions(parsed.error)
   const { imageUrl, uploadId, ...options } = parsed.data
-  return { image: await referencedImage(c.env, { imageUrl, uploadId }, c.get('apiKeyId')), options }
+  const image = await referencedImage(
+    c.env.BLOBS,
+    c.var.services.settings,
+    { imageUrl, uploadId },
+    c.get('apiKeyId'),
+  )
+  return { image, options }
 }
 
 // workerd's parser reads every valid spelling of the header (charset first, spaces, a quoted boundary);
@@ -155,7 +160,7 @@ export const explainRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validat
   route,
   async (c) => {
     const { image, options } = await readExplainRequest(c)
-    const { result, cache } = await explainImage(c.env, image, options, c.get('requestId'))
+    const { result, cache } = await c.var.services.explainer.explain(image, options, c.get('requestId'))
     c.header('X-Cache', cache)
     // Weak: a MISS and its HIT are the same explanation, but their bodies differ in `cached` and `timings`.
     c.header('ETag', `W/"${result.id}"`)

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { type ModelInfo, type ModelListEntry, modelInfoSchema, modelListSchema } from '../../shared/contract'
 import type { EdgeContext } from '../context'
-import { listModels, resolveModel } from '../models/modelCatalog'
+import { resolveModel } from '../models/modelCatalog'
 import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
 import { publicUrl } from '../security/publicUrl'
 
@@ -82,11 +82,13 @@ function listEntry(model: ModelInfo, origin: string, withLabels: boolean): Model
 
 export const modelRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook })
   .openapi(listRoute, async (c) => {
-    const origin = publicUrl(c.env, '')
+    const { settings, models: catalog } = c.var.services
+    const origin = publicUrl(settings, '')
     const withLabels = c.req.valid('query').labels === 'true'
-    const models = await listModels(c.env, c.get('requestId'))
+    const models = await catalog.list(c.get('requestId'))
     return c.json({ models: models.map((model) => listEntry(model, origin, withLabels)) }, 200)
   })
-  .openapi(modelRoute, async (c) =>
-    c.json(resolveModel(await listModels(c.env, c.get('requestId')), c.req.valid('param').id, 404), 200),
-  )
+  .openapi(modelRoute, async (c) => {
+    const models = await c.var.services.models.list(c.get('requestId'))
+    return c.json(resolveModel(models, c.req.valid('param').id, 404), 200)
+  })

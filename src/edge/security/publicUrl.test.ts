@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ModelListEntry } from '../../shared/contract'
-import { API_KEY, seedApiKey } from '../test/fixtures'
+import { API_KEY, seedApiKey, testSettings } from '../test/fixtures'
 import { publicUrl } from './publicUrl'
 
 beforeAll(() => seedApiKey())
@@ -13,7 +13,7 @@ describe('publicUrl', () => {
     ['http://127.0.0.1:8787', '/uploads/u?a=1', 'http://127.0.0.1:8787/uploads/u?a=1'],
     ['https://API.example.com:443', '', 'https://api.example.com'],
   ])('joins %s and %s', (base, path, expected) => {
-    expect(publicUrl({ PUBLIC_BASE_URL: base }, path)).toBe(expected)
+    expect(publicUrl(testSettings({ PUBLIC_BASE_URL: base }), path)).toBe(expected)
   })
 
   it.each([
@@ -24,7 +24,7 @@ describe('publicUrl', () => {
     'https://api.example.com?x=1',
     'https://user:pw@api.example.com',
   ])('refuses PUBLIC_BASE_URL %j: it must be an http(s) origin', (base) => {
-    expect(() => publicUrl({ PUBLIC_BASE_URL: base }, '/v1/models')).toThrow(/PUBLIC_BASE_URL/)
+    expect(() => testSettings({ PUBLIC_BASE_URL: base })).toThrow(/PUBLIC_BASE_URL/)
   })
 })
 

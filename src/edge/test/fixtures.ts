@@ -3,8 +3,13 @@ import { env } from 'cloudflare:workers'
 import { inject } from 'vitest'
 import './providedContext'
 import { sha256Hex } from '../crypto'
+import { type EdgeSettings, parseSettings } from '../settings'
 
 export const API_KEY = 'test-api-key'
+
+/** The settings of the test project (vitest.config.ts), with some of them written differently. */
+export const testSettings = (overrides: Record<string, string> = {}): EdgeSettings =>
+  parseSettings({ ...env, ...overrides })
 
 /** Stores the test key the way `npm start` does: only its hash. */
 export async function seedApiKey(key = API_KEY) {

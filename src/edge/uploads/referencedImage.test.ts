@@ -1,7 +1,6 @@
-import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { uploadImage } from '../jobs/test/jobClient'
-import { explain, jpeg, seedApiKey } from '../test/fixtures'
+import { explain, jpeg, seedApiKey, testSettings } from '../test/fixtures'
 
 beforeAll(() => Promise.all([seedApiKey(), seedApiKey('other-key')]))
 afterEach(() => vi.useRealTimers())
@@ -48,7 +47,7 @@ describe('POST /v1/explain with an uploadId', () => {
     // A key of its own: the clock jump would also drain the rate limit of the key the other tests use.
     await seedApiKey('aging-key')
     const uploadId = await uploadImage(jpeg(`aging-${crypto.randomUUID()}`), 'aging-key')
-    const retentionMs = Number(env.UPLOAD_RETENTION_SECONDS) * 1000
+    const retentionMs = testSettings().UPLOAD_RETENTION_SECONDS * 1000
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(Date.now() + retentionMs - 60_000)
     expect((await explainJson({ uploadId, topK: 1 }, 'aging-key')).status).toBe(200)

@@ -1,10 +1,15 @@
 import { sniffImageType } from '../../shared/imageType'
 import { quoted } from '../../shared/issues'
 import { ProblemError } from '../../shared/problem'
-import type { Env } from '../env'
 import { mediaTypeOf } from '../explain/mediaType'
 import { safeFetchImage } from '../security/safeFetch'
+import type { EdgeSettings } from '../settings'
 import { loadUpload, type StoredImage } from './uploadStore'
+
+export type ReferenceSettings = Pick<
+  EdgeSettings,
+  'UPLOAD_RETENTION_SECONDS' | 'MAX_BODY_BYTES' | 'IMAGE_FETCH_TIMEOUT_MS' | 'ALLOW_LOOPBACK_HTTP'
+>
 
 /**
  * The bytes of an image named rather than sent, for `POST /v1/explain` with JSON and for job items alike:
@@ -12,20 +17,21 @@ import { loadUpload, type StoredImage } from './uploadStore'
  * The schemas ensure exactly one is given.
  */
 export async function referencedImage(
-  env: Env,
+  blobs: R2Bucket,
+  settings: ReferenceSettings,
   reference: { uploadId?: string; imageUrl?: string },
   apiKeyId: string,
 ): Promise<StoredImage> {
   if (reference.uploadId !== undefined) {
-    return loadUpload(env.BLOBS, reference.uploadId, {
+    return loadUpload(blobs, reference.uploadId, {
       owner: apiKeyId,
-      retentionSeconds: Number(env.UPLOAD_RETENTION_SECONDS),
+      retentionSeconds: settings.UPLOAD_RETENTION_SECONDS,
     })
   }
   const fetched = await safeFetchImage(reference.imageUrl ?? '', {
-    maxBytes: Number(env.MAX_BODY_BYTES),
-    timeoutMs: Number(env.IMAGE_FETCH_TIMEOUT_MS),
-    allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP === 'true',
+    maxBytes: settings.MAX_BODY_BYTES,
+    timeoutMs: settings.IMAGE_FETCH_TIMEOUT_MS,
+    allowLoopbackHttp: settings.ALLOW_LOOPBACK_HTTP,
   })
   return { bytes: fetched.bytes, contentType: fetchedImageType(fetched) }
 }

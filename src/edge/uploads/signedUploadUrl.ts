@@ -1,7 +1,7 @@
 import { uploadIdSchema } from '../../shared/contract'
 import { randomBytes, toBase64Url } from '../base64'
-import type { Env } from '../env'
 import { publicUrl } from '../security/publicUrl'
+import type { EdgeSettings } from '../settings'
 import type { UploadGrant } from './uploadSigner'
 
 /** Signed PUTs live outside /v1: the signature, not an API key, authorises them. */
@@ -17,7 +17,7 @@ function isUploadId(value: string): boolean {
 }
 
 export function buildUploadUrl(
-  env: Pick<Env, 'PUBLIC_BASE_URL'>,
+  settings: Pick<EdgeSettings, 'PUBLIC_BASE_URL'>,
   grant: UploadGrant,
   signature: string,
 ): string {
@@ -28,7 +28,7 @@ export function buildUploadUrl(
     maxLength: String(grant.maxLength),
     signature,
   })
-  return publicUrl(env, `${SIGNED_UPLOAD_PATH}/${grant.uploadId}?${query}`)
+  return publicUrl(settings, `${SIGNED_UPLOAD_PATH}/${grant.uploadId}?${query}`)
 }
 
 /** The grant a URL claims, or null when a part is missing or malformed (treated as tampered). */

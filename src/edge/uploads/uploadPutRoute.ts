@@ -39,7 +39,8 @@ export const uploadPutRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: valid
   async (c) => {
     const claim = parseUploadUrl(new URL(c.req.url))
     // Malformed and tampered URLs get the same answer: which part failed is no business of a forger.
-    if (!claim || !(await verifyUpload(c.env.UPLOAD_SIGNING_SECRET, claim.grant, claim.signature))) {
+    const secret = c.var.services.settings.UPLOAD_SIGNING_SECRET
+    if (!claim || !(await verifyUpload(secret, claim.grant, claim.signature))) {
       throw new ProblemError('upload_url_invalid', 'The upload URL is not one this API signed.')
     }
     const { grant } = claim

@@ -2,7 +2,7 @@ import { SELF } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sha256Hex } from '../crypto'
-import { API_KEY, jpeg, seedApiKey } from '../test/fixtures'
+import { API_KEY, jpeg, seedApiKey, testSettings } from '../test/fixtures'
 import { buildUploadUrl, newUploadId } from './signedUploadUrl'
 import { signUpload } from './uploadSigner'
 
@@ -65,7 +65,11 @@ describe('POST /v1/uploads', () => {
 
   it.each([
     [{ contentType: 'image/heic', contentLength: 10 }, 415, 'unsupported_media_type'],
-    [{ contentType: 'image/jpeg', contentLength: Number(env.MAX_BODY_BYTES) + 1 }, 413, 'payload_too_large'],
+    [
+      { contentType: 'image/jpeg', contentLength: testSettings().MAX_BODY_BYTES + 1 },
+      413,
+      'payload_too_large',
+    ],
     [{ contentType: 'image/jpeg', contentLength: 0 }, 400, 'bad_options'],
     [{ contentType: 'image/jpeg', contentLength: 10, extra: 1 }, 400, 'bad_options'],
   ])('refuses %j with %i', async (body, status, code) => {
@@ -137,7 +141,8 @@ describe('PUT to a signed upload URL', () => {
       contentType: 'image/jpeg',
       maxLength: 100,
     }
-    const url = buildUploadUrl(env, grant, await signUpload(env.UPLOAD_SIGNING_SECRET, grant))
+    const settings = testSettings()
+    const url = buildUploadUrl(settings, grant, await signUpload(settings.UPLOAD_SIGNING_SECRET, grant))
     const response = await put(url, jpeg('late'))
     expect(response.status).toBe(403)
     expect((await problemOf(response)).code).toBe('upload_url_expired')

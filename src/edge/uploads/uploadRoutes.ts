@@ -39,22 +39,22 @@ const createUpload = createRoute({
 export const uploadRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook }).openapi(
   createUpload,
   async (c) => {
+    const { settings } = c.var.services
     const { contentType, contentLength } = c.req.valid('json')
     const type = uploadType(contentType)
-    const maxBytes = Number(c.env.MAX_BODY_BYTES)
-    if (contentLength > maxBytes) throw payloadTooLarge(maxBytes)
+    if (contentLength > settings.MAX_BODY_BYTES) throw payloadTooLarge(settings.MAX_BODY_BYTES)
     const grant = {
       uploadId: newUploadId(),
       owner: c.get('apiKeyId'),
-      expiresAt: Math.floor(Date.now() / 1000) + Number(c.env.UPLOAD_URL_TTL_SECONDS),
+      expiresAt: Math.floor(Date.now() / 1000) + settings.UPLOAD_URL_TTL_SECONDS,
       contentType: type,
       maxLength: contentLength,
     }
-    const signature = await signUpload(c.env.UPLOAD_SIGNING_SECRET, grant)
+    const signature = await signUpload(settings.UPLOAD_SIGNING_SECRET, grant)
     return c.json(
       {
         uploadId: grant.uploadId,
-        uploadUrl: buildUploadUrl(c.env, grant, signature),
+        uploadUrl: buildUploadUrl(settings, grant, signature),
         method: 'PUT' as const,
         headers: { 'Content-Type': type },
         expiresAt: new Date(grant.expiresAt * 1000).toISOString(),

@@ -1,6 +1,6 @@
-import type { Env } from '../env'
+import type { EdgeSettings } from '../settings'
 import { signWebhook } from './webhookSigner'
-import { checkWebhookUrl } from './webhookUrl'
+import { webhookUrlRefusal } from './webhookUrl'
 
 interface WebhookMessage {
   url: string
@@ -8,6 +8,8 @@ interface WebhookMessage {
   /** Stable across retries: receivers dedupe on it (at-least-once delivery). */
   messageId: string
   body: string
+  /** When this attempt is made (epoch ms): its `webhook-timestamp`. */
+  at: number
 }
 
 interface DeliveryOutcome {
@@ -20,22 +22,21 @@ interface DeliveryOutcome {
  * One signed POST attempt. Only a 2xx counts as delivered; redirects are not followed (a 3xx is a failure,
  * so a receiver cannot bounce the call to an address the URL rules forbid), and the answer body is ignored.
  */
-export async function deliverWebhook(env: Env, message: WebhookMessage): Promise<DeliveryOutcome> {
-  let url: URL
-  try {
-    url = checkWebhookUrl(message.url, env.ALLOW_LOOPBACK_HTTP === 'true')
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : 'rejected' }
-  }
-  const timeoutMs = Number(env.WEBHOOK_TIMEOUT_MS)
+export async function deliverWebhook(
+  settings: Pick<EdgeSettings, 'ALLOW_LOOPBACK_HTTP' | 'WEBHOOK_TIMEOUT_MS'>,
+  message: WebhookMessage,
+): Promise<DeliveryOutcome> {
+  const refusal = webhookUrlRefusal(message.url, settings.ALLOW_LOOPBACK_HTTP)
+  if (refusal) return { ok: false, error: refusal }
+  const timeoutMs = settings.WEBHOOK_TIMEOUT_MS
   const headers = await signWebhook(
     message.secret,
     message.messageId,
-    Math.floor(Date.now() / 1000),
+    Math.floor(message.at / 1000),
     message.body,
   )
   try {
-    const response = await fetch(url, {
+    const response = await fetch(message.url, {
       method: 'POST',
       body: message.body,
       redirect: 'manual',

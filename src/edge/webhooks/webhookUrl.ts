@@ -1,12 +1,10 @@
-import { ProblemError } from '../../shared/problem'
 import { urlRefusal } from '../security/addressPolicy'
 
-const rejected = (detail: string) => new ProblemError('webhook_url_rejected', detail)
-
-/** Webhook targets follow the Security rules of imageUrl: the same `urlRefusal`. */
-export function checkWebhookUrl(raw: string, allowLoopbackHttp: boolean): URL {
-  const url = new URL(raw)
-  const refusal = urlRefusal(url, allowLoopbackHttp)
-  if (refusal) throw rejected(refusal)
-  return url
+/**
+ * Why a webhook target is refused, or undefined when it is allowed: the Security rules of imageUrl (the same
+ * `urlRefusal`), checked when a job is created and again before each delivery.
+ */
+export function webhookUrlRefusal(raw: string, allowLoopbackHttp: boolean): string | undefined {
+  if (!URL.canParse(raw)) return 'Not a valid URL.'
+  return urlRefusal(new URL(raw), allowLoopbackHttp)
 }

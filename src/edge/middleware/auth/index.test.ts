@@ -5,9 +5,11 @@ import type { EdgeContext } from '../../context'
 import { sha256Hex } from '../../crypto'
 import { renderProblem } from '../../problem/problem'
 import { API_KEY, seedApiKey } from '../../test/fixtures'
+import { services } from '../services'
 import { apiKeyAuth } from '.'
 
 const app = new Hono<EdgeContext>()
+  .use(services())
   .use(apiKeyAuth())
   .get('/', (c) => c.text(c.get('apiKeyId')))
   .onError(renderProblem)

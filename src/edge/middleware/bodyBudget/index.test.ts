@@ -3,12 +3,14 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { EdgeContext } from '../../context'
 import { renderProblem } from '../../problem/problem'
+import { services } from '../services'
 import { bodyBudget } from '.'
 
 /** A route that holds its request until `release()` is called, as an explain holds its image. */
 function holdingApp() {
   const waiting: (() => void)[] = []
   const app = new Hono<EdgeContext>()
+    .use(services())
     .use(bodyBudget())
     .post('/', async (c) => {
       await c.req.arrayBuffer()

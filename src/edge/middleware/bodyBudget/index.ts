@@ -3,9 +3,6 @@ import { ProblemError } from '../../../shared/problem'
 import type { EdgeContext } from '../../context'
 import { declaredLength } from '../bodyLimit'
 
-/** Bytes of request bodies this isolate holds right now (module state: one counter per isolate). */
-let held = 0
-
 /**
  * Keeps the request bodies one isolate buffers at once under `MAX_BUFFERED_BODY_BYTES`: a Worker isolate has
  * 128 MB, and an explain holds its whole image (for its hash and the hop to a GPU worker) until it is answered.
@@ -15,18 +12,19 @@ let held = 0
 export function bodyBudget(): MiddlewareHandler<EdgeContext> {
   return async (c, next) => {
     if (!c.req.raw.body) return next()
+    const { settings, heldBodies } = c.var.services
     const declared = declaredLength(c.req)
-    const cost = declared !== undefined && declared >= 0 ? declared : Number(c.env.MAX_BODY_BYTES)
-    const budget = Number(c.env.MAX_BUFFERED_BODY_BYTES)
-    if (cost > 0 && held > 0 && held + cost > budget) {
-      const detail = `This edge instance holds ${held} bytes of request bodies (limit ${budget}); try again.`
+    const cost = declared !== undefined && declared >= 0 ? declared : settings.MAX_BODY_BYTES
+    const budget = settings.MAX_BUFFERED_BODY_BYTES
+    const release = heldBodies.reserve(cost, budget)
+    if (!release) {
+      const detail = `This edge instance holds ${heldBodies.held} bytes of request bodies (limit ${budget}); try again.`
       throw new ProblemError('edge_busy', detail, { retryAfter: 1 })
     }
-    held += cost
     try {
       await next()
     } finally {
-      held -= cost
+      release()
     }
   }
 }

@@ -3,10 +3,12 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { EdgeContext } from '../../context'
 import { renderProblem } from '../../problem/problem'
+import { services } from '../services'
 import { type BodyLimitOptions, bodyLimit } from '.'
 
 const appWith = (options?: BodyLimitOptions) =>
   new Hono<EdgeContext>()
+    .use(services())
     .use(bodyLimit(options))
     .post('/', async (c) => c.text(String((await c.req.arrayBuffer()).byteLength)))
     // The way the JSON routes read: a validator that calls any failed read malformed.
@@ -107,7 +109,7 @@ describe('bodyLimit', () => {
 
   it('does not touch a declared-length body that the route never reads', async () => {
     const body = countedBody(2, 100)
-    const untouched = new Hono<EdgeContext>().use(bodyLimit()).post('/', (c) => c.text('ignored'))
+    const untouched = new Hono<EdgeContext>().use(services(), bodyLimit()).post('/', (c) => c.text('ignored'))
     const request = post(body.stream, { 'Content-Length': '200' })
     expect(await (await untouched.request(request, undefined, limited)).text()).toBe('ignored')
     expect(body.pulled()).toBe(0)

@@ -47,7 +47,7 @@ export function bodyLimit({
     if (!body || declared === 0) return next()
     // Rebuilding such a request throws in the runtime (a 500 before); the query carries what a GET asks.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') throw bodyNotAllowed(c.req.method)
-    const maxBytes = Number(c.env.MAX_BODY_BYTES)
+    const maxBytes = c.var.services.settings.MAX_BODY_BYTES
     if (declared !== undefined) {
       if (declared > maxBytes) throw payloadTooLarge(maxBytes)
       const guarded = withIdleDeadline(body, idleMs)

@@ -3,10 +3,12 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { EdgeContext } from '../../context'
 import { renderProblem } from '../../problem/problem'
+import { services } from '../services'
 import { rateLimit } from '.'
 
 const appFor = (keyId: string) =>
   new Hono<EdgeContext>()
+    .use(services())
     .use(async (c, next) => {
       c.set('apiKeyId', keyId)
       await next()

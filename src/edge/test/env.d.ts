@@ -1,7 +1,0 @@
-import type { Env as EdgeEnv } from '../env'
-
-declare global {
-  namespace Cloudflare {
-    interface Env extends EdgeEnv {}
-  }
-}
