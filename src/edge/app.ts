@@ -1,7 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { requestId } from 'hono/request-id'
 import type { EdgeContext } from './context'
-import { jobRoutes } from './jobs/jobRoutes'
 import { apiKeyAuth } from './middleware/auth'
 import { bodyBudget } from './middleware/bodyBudget'
 import { bodyLimit } from './middleware/bodyLimit'
@@ -10,10 +9,11 @@ import { rateLimit } from './middleware/rateLimit'
 import { services } from './middleware/services'
 import { notFoundFor, renderProblem } from './problem/problem'
 import { explainRoutes } from './routes/explain'
+import { jobRoutes } from './routes/jobs'
 import { modelRoutes } from './routes/models'
 import { opsRoutes } from './routes/ops'
-import { uploadPutRoutes } from './uploads/uploadPutRoute'
-import { uploadRoutes } from './uploads/uploadRoutes'
+import { uploadPutRoutes } from './routes/uploadPut'
+import { uploadRoutes } from './routes/uploads'
 
 /** The public API, in the order a request travels through it. */
 export const app = new OpenAPIHono<EdgeContext>()

@@ -1,6 +1,6 @@
 import { app } from './app'
+import type { JobItemMessage } from './jobs/itemDispatch'
 import { consumeJobItems } from './jobs/jobItemConsumer'
-import type { JobItemMessage } from './jobs/jobModel'
 
 export { JobTracker } from './jobs/JobTracker'
 export { RateLimiter } from './middleware/rateLimit/rateLimiter'

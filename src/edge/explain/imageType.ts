@@ -1,10 +1,7 @@
 import { HEIC_HINT, type ImageType, SUPPORTED_IMAGE_TYPES, sniffImageType } from '../../shared/imageType'
 import { quoted } from '../../shared/issues'
 import { ProblemError } from '../../shared/problem'
-import { type MediaType, mediaTypeOf, parseMediaType } from './mediaType'
-
-// The uploads routes read a declared type with it from here.
-export { mediaTypeOf }
+import { type MediaType, parseMediaType } from './mediaType'
 
 /** Declared types that say nothing about the format; the bytes decide. */
 const GENERIC_TYPES = new Set(['application/octet-stream', 'binary/octet-stream'])

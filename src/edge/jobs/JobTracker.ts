@@ -5,11 +5,18 @@ import { delayAfterFailure } from '../webhooks/deliverySchedule'
 import { deliverWebhook } from '../webhooks/webhookDelivery'
 import { newWebhookSecret } from '../webhooks/webhookSigner'
 import { dispatchItems } from './itemDispatch'
-import type { ItemError, ItemResult, ItemStatus, ItemWork, JobItemSpec, JobStatus } from './jobModel'
-import { deleteResults } from './jobResultStore'
+import { deleteResults, type ItemResult } from './jobResultStore'
 import { type DeliveryRow, JOB_TABLES, type JobRow } from './jobTables'
 import { toJobView } from './jobView'
-import type { CreateJobRequest, JobView, WebhookEvent } from './schemas'
+import type {
+  CreateJobRequest,
+  ItemError,
+  ItemStatus,
+  JobItemSpec,
+  JobStatus,
+  JobView,
+  WebhookEvent,
+} from './schemas'
 
 /** What the create route hands the tracker; the fingerprint makes Idempotency-Key replays safe. */
 interface NewJob {
@@ -20,6 +27,15 @@ interface NewJob {
   webhookUrl?: string
   metadata?: CreateJobRequest['metadata']
   resultsUrl: string
+}
+
+/** What the queue consumer needs to run one item. */
+export interface ItemWork {
+  spec: JobItemSpec
+  /** The job's API key id: its items may use only that key's uploads. */
+  owner: string
+  model?: string
+  attempt: number
 }
 
 type CreateOutcome =

@@ -1,4 +1,8 @@
-import type { JobItemMessage } from './jobModel'
+/** The queue message is only a pointer: the JobTracker holds the item itself. */
+export interface JobItemMessage {
+  jobId: string
+  index: number
+}
 
 // Queues accept at most 100 messages per sendBatch.
 const BATCH = 100

@@ -1,5 +1,5 @@
 import { ProblemError } from '../../shared/problem'
-import type { ItemError } from './jobModel'
+import type { ItemError } from './schemas'
 
 /** The client's fault (bad image, unknown model, missing upload): retrying cannot help. */
 export function isPermanent(error: unknown): boolean {

@@ -1,8 +1,8 @@
 import { explainOptionsSchema } from '../../shared/contract'
 import { servicesOf } from '../services'
 import { referencedImage } from '../uploads/referencedImage'
+import type { JobItemMessage } from './itemDispatch'
 import { isPermanent, retryDelaySeconds, toItemError } from './itemRetry'
-import type { JobItemMessage } from './jobModel'
 import { storeResult } from './jobResultStore'
 
 /**

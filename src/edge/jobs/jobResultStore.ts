@@ -1,5 +1,7 @@
 import type { ExplainResponse } from '../../shared/contract'
-import type { ItemResult } from './jobModel'
+
+/** A finished explanation: inline when small, otherwise the key of its R2 object. */
+export type ItemResult = { inline: ExplainResponse } | { blobKey: string }
 
 // Predictions alone are a few hundred bytes; maps and overlays are what push a result over this.
 const INLINE_LIMIT_BYTES = 16 * 1024

@@ -1,4 +1,4 @@
-import type { JobStatus } from './jobModel'
+import type { JobStatus } from './schemas'
 
 /** The JobTracker's SQLite tables (one object per job, so one `job` row). Times are epoch milliseconds. */
 export const JOB_TABLES = `

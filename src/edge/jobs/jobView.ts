@@ -1,6 +1,5 @@
-import type { ItemStatus } from './jobModel'
 import type { DeliveryRow, JobRow } from './jobTables'
-import type { JobView } from './schemas'
+import type { ItemStatus, JobView } from './schemas'
 
 const iso = (ms: number) => new Date(ms).toISOString()
 

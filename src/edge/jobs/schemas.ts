@@ -19,6 +19,8 @@ export const jobItemSchema = explainOptionsSchema
   .refine(...exactlyOneImageReference)
   .openapi('JobItem')
 
+export type JobItemSpec = z.infer<typeof jobItemSchema>
+
 export const createJobRequestSchema = z
   .object({
     model: explainOptionsSchema.shape.model,
@@ -40,6 +42,9 @@ export type CreateJobRequest = z.infer<typeof createJobRequestSchema>
 
 export const jobStatusSchema = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled'])
 export const itemStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'])
+
+export type JobStatus = z.infer<typeof jobStatusSchema>
+export type ItemStatus = z.infer<typeof itemStatusSchema>
 
 export const createJobResponseSchema = z
   .object({
@@ -99,6 +104,9 @@ export const jobViewSchema = z
 export type JobView = z.infer<typeof jobViewSchema>
 
 export const itemErrorSchema = z.object({ code: z.string(), detail: z.string() }).openapi('JobItemError')
+
+/** Why an item failed; `code` is a problem code of the synchronous API, or `item_lost`. */
+export type ItemError = z.infer<typeof itemErrorSchema>
 
 export const jobResultsSchema = z
   .object({

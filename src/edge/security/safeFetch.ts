@@ -1,5 +1,5 @@
 import { ProblemError } from '../../shared/problem'
-import { payloadTooLarge } from '../middleware/bodyLimit'
+import { payloadTooLarge } from '../body/bodyLength'
 import { urlRefusal } from './addressPolicy'
 
 export interface SafeFetchOptions {

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { ProblemError } from '../../../shared/problem'
+import { declaredLength } from '../../body/bodyLength'
 import type { EdgeContext } from '../../context'
-import { declaredLength } from '../bodyLimit'
 
 /**
  * Keeps the request bodies one isolate buffers at once under `MAX_BUFFERED_BODY_BYTES`: a Worker isolate has

@@ -1,29 +1,14 @@
 import type { MiddlewareHandler } from 'hono'
 import { ProblemError } from '../../../shared/problem'
+import { BODY_IDLE_MS, bodyTimeout, readWithin, withIdleDeadline } from '../../body/bodyDeadline'
+import { declaredLength, payloadTooLarge } from '../../body/bodyLength'
 import type { EdgeContext } from '../../context'
-import { BODY_IDLE_MS, bodyTimeout, readWithin, withIdleDeadline } from './bodyDeadline'
-
-export { BODY_IDLE_MS, bodyTimeout, withIdleDeadline } from './bodyDeadline'
-
-export const payloadTooLarge = (maxBytes: number) =>
-  new ProblemError('payload_too_large', `The body limit is ${maxBytes} bytes.`)
 
 const bodyNotAllowed = (method: string) =>
   new ProblemError(
     'body_not_allowed',
     `A ${method} request carries no body; send its parameters in the query.`,
   )
-
-/**
- * The body length a request declares: its Content-Length, unless it is chunked (Transfer-Encoding wins, RFC 9112
- * §6.3) or has none; undefined means the length is known only once the body has been read.
- */
-export function declaredLength(request: { header(name: string): string | undefined }): number | undefined {
-  const length = request.header('Content-Length')
-  return length === undefined || request.header('Transfer-Encoding') !== undefined
-    ? undefined
-    : Number(length)
-}
 
 export interface BodyLimitOptions {
   /** A body that sends nothing for this long is answered 408 instead of being waited on for ever. */

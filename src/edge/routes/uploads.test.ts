@@ -3,8 +3,8 @@ import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sha256Hex } from '../crypto'
 import { API_KEY, jpeg, seedApiKey, testSettings } from '../test/fixtures'
-import { buildUploadUrl, newUploadId } from './signedUploadUrl'
-import { signUpload } from './uploadSigner'
+import { buildUploadUrl, newUploadId } from '../uploads/signedUploadUrl'
+import { signUpload } from '../uploads/uploadSigner'
 
 beforeAll(() => seedApiKey())
 

@@ -2,10 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test
 import { env } from 'cloudflare:workers'
 import { Webhook } from 'standardwebhooks'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { API_KEY, explain, jpeg, seedApiKey, standin, standinUrl, testSettings } from '../test/fixtures'
-import { inbox, inboxUrl } from '../webhooks/test/inbox'
-import { storeResult } from './jobResultStore'
-import type { JobView, WebhookEvent } from './schemas'
+import { storeResult } from '../jobs/jobResultStore'
+import type { JobView, WebhookEvent } from '../jobs/schemas'
 import {
   cancelJob,
   createJob,
@@ -16,7 +14,9 @@ import {
   resultsPage,
   uploadImage,
   waitForJob,
-} from './test/jobClient'
+} from '../jobs/test/jobClient'
+import { API_KEY, explain, jpeg, seedApiKey, standin, standinUrl, testSettings } from '../test/fixtures'
+import { inbox, inboxUrl } from '../webhooks/test/inbox'
 
 beforeAll(() => seedApiKey())
 

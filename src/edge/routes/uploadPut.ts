@@ -1,12 +1,13 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { ProblemError } from '../../shared/problem'
+import { BODY_IDLE_MS, bodyTimeout, withIdleDeadline } from '../body/bodyDeadline'
+import { payloadTooLarge } from '../body/bodyLength'
 import type { EdgeContext } from '../context'
-import { mediaTypeOf } from '../explain/imageType'
-import { BODY_IDLE_MS, bodyTimeout, payloadTooLarge, withIdleDeadline } from '../middleware/bodyLimit'
+import { mediaTypeOf } from '../explain/mediaType'
 import { problemResponses, validationHook } from '../problem/openapi'
-import { parseUploadUrl, SIGNED_UPLOAD_PATH } from './signedUploadUrl'
-import { verifyUpload } from './uploadSigner'
-import { storeUpload, uploadExists } from './uploadStore'
+import { parseUploadUrl, SIGNED_UPLOAD_PATH } from '../uploads/signedUploadUrl'
+import { verifyUpload } from '../uploads/uploadSigner'
+import { storeUpload, uploadExists } from '../uploads/uploadStore'
 
 const putUpload = createRoute({
   method: 'put',

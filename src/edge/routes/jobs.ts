@@ -4,10 +4,7 @@ import { ProblemError } from '../../shared/problem'
 import { fromBase64, toBase64Url } from '../base64'
 import type { EdgeContext } from '../context'
 import { sha256Hex } from '../crypto'
-import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
-import { publicUrl } from '../security/publicUrl'
-import { webhookUrlRefusal } from '../webhooks/webhookUrl'
-import { readResult } from './jobResultStore'
+import { readResult } from '../jobs/jobResultStore'
 import {
   createJobRequestSchema,
   createJobResponseSchema,
@@ -15,7 +12,10 @@ import {
   jobResultsSchema,
   jobViewSchema,
   webhookEventSchema,
-} from './schemas'
+} from '../jobs/schemas'
+import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
+import { publicUrl } from '../security/publicUrl'
+import { webhookUrlRefusal } from '../webhooks/webhookUrl'
 
 const json = <T extends z.ZodType>(description: string, schema: T) => ({
   description,

@@ -1,13 +1,13 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { type ImageType, SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
 import { ProblemError } from '../../shared/problem'
+import { payloadTooLarge } from '../body/bodyLength'
 import type { EdgeContext } from '../context'
-import { mediaTypeOf } from '../explain/imageType'
-import { payloadTooLarge } from '../middleware/bodyLimit'
+import { mediaTypeOf } from '../explain/mediaType'
 import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
-import { createUploadRequestSchema, createUploadResponseSchema } from './schemas'
-import { buildUploadUrl, newUploadId } from './signedUploadUrl'
-import { signUpload } from './uploadSigner'
+import { createUploadRequestSchema, createUploadResponseSchema } from '../uploads/schemas'
+import { buildUploadUrl, newUploadId } from '../uploads/signedUploadUrl'
+import { signUpload } from '../uploads/uploadSigner'
 
 /** An upload names its exact type up front: the signature binds the PUT to it. */
 function uploadType(declared: string): ImageType {

@@ -1,4 +1,4 @@
-import { ProblemError } from '../../../shared/problem'
+import { ProblemError } from '../../shared/problem'
 
 /** How long a body may send nothing before it is answered 408 (a declared length that never arrives). */
 export const BODY_IDLE_MS = 10_000
