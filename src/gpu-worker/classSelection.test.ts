@@ -16,16 +16,17 @@ describe('selectClasses', () => {
     expect(selectClasses(options, manifest)).toEqual([-1, -2, -3])
   })
 
-  it('names classes by exact label or id, in the order asked', () => {
-    expect(selectClasses({ ...options, classes: ['tiger cat', 517] }, manifest)).toEqual([282, 517])
+  // Labels are resolved once, at the edge (models/modelCatalog.test.ts); the worker gets ids.
+  it('names classes by id, in the order asked', () => {
+    expect(selectClasses({ ...options, classes: [282, 517] }, manifest)).toEqual([282, 517])
   })
 
-  it('refuses a label two classes share with bad_options listing their ids', () => {
-    expect(() => selectClasses({ ...options, classes: ['crane'] }, manifest)).toThrow(
+  it('refuses an id beyond the model with bad_options', () => {
+    expect(() => selectClasses({ ...options, classes: [3, 1000] }, manifest)).toThrow(
       expect.objectContaining({
         code: 'bad_options',
         status: 400,
-        message: 'Label "crane" names classes 134 and 517 of resnet50-imagenet; ask by id.',
+        message: expect.stringMatching(/^Model resnet50-imagenet has no class 1000 \(ids 0\.\.999/),
       }),
     )
   })

@@ -1,13 +1,13 @@
-import { classIdsOf, type ExplainOptions } from '../shared/contract'
+import { classIdsOf, type WorkerExplainQuery } from '../shared/contract'
 import type { Manifest } from '../shared/manifest'
 import { ProblemError } from '../shared/problem'
 
 /**
- * The `classes` row for the model: the named classes (ids or labels) when asked for, else ranks -1..-topK
- * so that the graph explains its own top-k.
+ * The `classes` row for the model: the class ids asked for (each checked against the model), else ranks
+ * -1..-topK so that the graph explains its own top-k.
  */
 export function selectClasses(
-  options: ExplainOptions,
+  options: Pick<WorkerExplainQuery, 'topK' | 'classes'>,
   manifest: Pick<Manifest, 'id' | 'labels' | 'numClasses'>,
 ): number[] {
   if (!options.classes) {

@@ -1,4 +1,4 @@
-import type { ExplainOptions, WorkerExplainResult } from '../shared/contract'
+import type { WorkerExplainQuery, WorkerExplainResult } from '../shared/contract'
 import { selectClasses } from './classSelection'
 import { DynamicBatcher } from './DynamicBatcher'
 import { type DecodeLimits, decodeImage, displaySize, type ImageHeader, readImageHeader } from './decodeImage'
@@ -62,7 +62,7 @@ export class ExplainService {
   /** Rejects with a ProblemError for every expected failure, or with `signal.reason` once it aborts. */
   async explain(
     bytes: Uint8Array,
-    options: ExplainOptions,
+    options: WorkerExplainQuery,
     signal?: AbortSignal,
   ): Promise<WorkerExplainResult> {
     const started = performance.now()

@@ -1,6 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { classIdsOf, explainOptionsFromText, explainOptionsSchema } from './contract'
+import {
+  classIdsOf,
+  explainOptionsFromText,
+  explainOptionsSchema,
+  workerExplainQuerySchema,
+  workerExplainQueryText,
+} from './contract'
 
 const imagenet = {
   id: 'resnet50-imagenet',
@@ -110,5 +116,23 @@ describe('explainOptionsFromText', () => {
         expect(classesOf(JSON.stringify(classes))).toEqual(classes)
       }),
     )
+  })
+})
+
+describe('workerExplainQuerySchema: the edge → worker query', () => {
+  it('reads back what it writes, leaving out what is absent', () => {
+    const query = { model: 'cifar10-cnn@1.3.0', topK: 5, classes: [3, 7], overlay: true }
+    const text = workerExplainQueryText(query)
+    expect(text.toString()).toBe('model=cifar10-cnn%401.3.0&topK=5&overlay=true&classes=3%2C7')
+    expect(workerExplainQuerySchema.parse(Object.fromEntries(text))).toEqual(query)
+    expect(workerExplainQueryText({ topK: 3, classes: undefined, overlay: false }).toString()).toBe(
+      'topK=3&overlay=false',
+    )
+  })
+
+  it('carries class ids only: labels are resolved at the edge', () => {
+    for (const classes of ['cat', '3,cat', '["hen, rooster"]', '3, 5', '']) {
+      expect(workerExplainQuerySchema.safeParse({ classes }).success, classes).toBe(false)
+    }
   })
 })

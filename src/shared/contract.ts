@@ -288,21 +288,48 @@ function classesFromText(value: string): unknown[] | string {
   }
 }
 
-/** What the worker's explain query carries: options already resolved against the model catalogue. */
-export interface WorkerExplainQuery {
-  model: string
-  topK: number
-  classes?: number[] | undefined
-  overlay: boolean
-}
+/** The text of a query parameter and the value it stands for (a zod codec: `decode` reads, `encode` writes). */
+const queryText = <T extends z.ZodType>(
+  pattern: RegExp,
+  message: string,
+  value: T,
+  read: (text: string) => z.input<T>,
+) => z.codec(z.string().regex(pattern, message), value, { decode: read, encode: (typed) => String(typed) })
 
-/** A WorkerExplainQuery as the text `explainOptionsFromText` reads back (docs/internal-protocol.md). */
-export function explainOptionsToText(options: WorkerExplainQuery): URLSearchParams {
-  const text = new URLSearchParams({
-    model: options.model,
-    topK: String(options.topK),
-    overlay: String(options.overlay),
+/**
+ * The query of `POST /internal/v1/explain` (docs/internal-protocol.md), written by the edge and read by the worker
+ * with this one schema. The edge has resolved everything by then: `model` is `id@version` and `classes` are ids
+ * (labels are resolved once, at the edge). Without `model` the worker takes its default model.
+ */
+export const workerExplainQuerySchema = z
+  .object({
+    model: explainOptionsSchema.shape.model,
+    topK: queryText(
+      /^\d{1,2}$/,
+      'expected a whole number',
+      z.number().int().min(1).max(MAX_CLASSES),
+      Number,
+    ).default(3),
+    overlay: queryText(
+      /^(true|false)$/,
+      'expected true or false',
+      z.boolean(),
+      (text) => text === 'true',
+    ).default(false),
+    classes: z
+      .codec(
+        z.string().regex(/^\d{1,9}(,\d{1,9})*$/, 'expected comma-separated class ids'),
+        z.array(z.number().int().nonnegative()).min(1).max(MAX_CLASSES),
+        { decode: (text) => text.split(',').map(Number), encode: (ids) => ids.join(',') },
+      )
+      .optional(),
   })
-  if (options.classes) text.set('classes', options.classes.join(','))
-  return text
+  .strict()
+
+export type WorkerExplainQuery = z.output<typeof workerExplainQuerySchema>
+
+/** A WorkerExplainQuery as the query string the worker reads back; absent options are left out. */
+export function workerExplainQueryText(query: WorkerExplainQuery): URLSearchParams {
+  const fields = Object.entries(z.encode(workerExplainQuerySchema, query))
+  return new URLSearchParams(fields.filter((field): field is [string, string] => field[1] !== undefined))
 }

@@ -1,3 +1,5 @@
+import { ProblemError } from './problem'
+
 /** The image types the API accepts, as the edge declares them and the worker decodes them. */
 export const SUPPORTED_IMAGE_TYPES = [
   'image/jpeg',
@@ -7,6 +9,15 @@ export const SUPPORTED_IMAGE_TYPES = [
   'image/avif',
 ] as const
 export type ImageType = (typeof SUPPORTED_IMAGE_TYPES)[number]
+
+/** An image as it travels: its bytes and the media type it came with (or, once checked, the one they have). */
+export interface ImageBytes {
+  bytes: Uint8Array
+  contentType: string
+}
+
+/** The formats the API decodes, as refusals name them. */
+export const DECODED_FORMATS = 'a JPEG, PNG, WebP, GIF or AVIF image'
 
 /** What a client sending HEIC/HEIF is told, by the edge and by the worker alike. */
 export const HEIC_HINT =
@@ -28,8 +39,11 @@ function ftypBrands(bytes: Uint8Array): string[] {
   return brands
 }
 
-/** The format by its magic bytes, never by a declared type; 'image/heic' for HEIC/HEIF, undefined for the rest. */
-export function sniffImageType(bytes: Uint8Array): ImageType | 'image/heic' | undefined {
+/** Image formats recognised by their bytes that the API does not decode. */
+type RecognisedOnly = 'image/heic' | 'image/tiff' | 'image/bmp' | 'image/svg+xml'
+
+/** The format by its magic bytes, never by a declared type; undefined for bytes that are no image we know. */
+export function sniffImageType(bytes: Uint8Array): ImageType | RecognisedOnly | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg'
   if (bytes.length >= 8 && ascii(bytes, 0, 8) === '\x89PNG\r\n\x1a\n') return 'image/png'
   if (bytes.length >= 6 && /^GIF8[79]a$/.test(ascii(bytes, 0, 6))) return 'image/gif'
@@ -40,5 +54,28 @@ export function sniffImageType(bytes: Uint8Array): ImageType | 'image/heic' | un
     if (brands.some((brand) => AVIF_BRANDS.has(brand))) return 'image/avif'
     if (brands.some((brand) => HEIF_BRANDS.has(brand))) return 'image/heic'
   }
+  if (bytes.length >= 4 && ['II*\0', 'MM\0*'].includes(ascii(bytes, 0, 4))) return 'image/tiff'
+  // "BM", the file size, then two reserved 16-bit fields that are zero: more than a text starting with "BM".
+  if (bytes.length >= 26 && ascii(bytes, 0, 2) === 'BM' && bytes.subarray(6, 10).every((b) => b === 0))
+    return 'image/bmp'
+  if (/^(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?<svg[\s>]/.test(ascii(bytes, 0, 256))) return 'image/svg+xml'
   return undefined
+}
+
+/**
+ * What an image is, by its bytes: the one decision the edge (before a worker call) and the worker (before
+ * decoding) both make. A format the API decodes is its type; one it recognises but does not decode is 415 (HEIC
+ * with a hint to send JPEG); bytes that are no image are 422 `undecodable_image`, worded by `notAnImage`.
+ */
+export function imageTypeOf(
+  bytes: Uint8Array,
+  notAnImage = `The body is not ${DECODED_FORMATS}.`,
+): ImageType {
+  const type = sniffImageType(bytes)
+  if (type === 'image/heic') throw new ProblemError('unsupported_media_type', HEIC_HINT)
+  if (type === undefined) throw new ProblemError('undecodable_image', notAnImage)
+  if (!(SUPPORTED_IMAGE_TYPES as readonly string[]).includes(type)) {
+    throw new ProblemError('unsupported_media_type', `${type} is not supported: send ${DECODED_FORMATS}.`)
+  }
+  return type as ImageType
 }

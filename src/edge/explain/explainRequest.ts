@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi'
 import { type ExplainOptions, explainOptionsFromText, explainOptionsSchema } from '../../shared/contract'
+import type { ImageBytes } from '../../shared/imageType'
 import { formatIssues } from '../../shared/issues'
 import { ProblemError } from '../../shared/problem'
 
@@ -35,7 +36,7 @@ export function optionsFromFields(fields: Record<string, string[]>): ExplainOpti
 }
 
 export interface ExplainRequest {
-  image: { bytes: Uint8Array; contentType: string }
+  image: ImageBytes
   options: ExplainOptions
 }
 

@@ -1,4 +1,5 @@
 import type { ExplainOptions, ExplainResponse, WorkerExplainResult } from '../../shared/contract'
+import type { ImageBytes } from '../../shared/imageType'
 import { type ExplanationCache, explanationKey } from '../cache/explanationCache'
 import { SingleFlight } from '../cache/singleFlight'
 import { sha256Hex } from '../crypto'
@@ -28,11 +29,7 @@ export class Explainer {
     private readonly cache: ExplanationCache,
   ) {}
 
-  async explain(
-    image: { bytes: Uint8Array; contentType: string },
-    options: ExplainOptions,
-    requestId: string,
-  ): Promise<ExplainOutcome> {
+  async explain(image: ImageBytes, options: ExplainOptions, requestId: string): Promise<ExplainOutcome> {
     const startedAt = Date.now()
     const contentType = checkImage(image.bytes, image.contentType)
     const [sha256, models] = await Promise.all([sha256Hex(image.bytes), this.models.list(requestId)])

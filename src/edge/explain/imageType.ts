@@ -1,4 +1,4 @@
-import { HEIC_HINT, type ImageType, SUPPORTED_IMAGE_TYPES, sniffImageType } from '../../shared/imageType'
+import { HEIC_HINT, type ImageType, imageTypeOf, SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
 import { quoted } from '../../shared/issues'
 import { ProblemError } from '../../shared/problem'
 import { type MediaType, parseMediaType } from './mediaType'
@@ -8,7 +8,6 @@ const GENERIC_TYPES = new Set(['application/octet-stream', 'binary/octet-stream'
 const HEIC_TYPES = new Set(['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'])
 
 const unsupported = (detail: string) => new ProblemError('unsupported_media_type', detail)
-const heicHint = () => unsupported(HEIC_HINT)
 
 /**
  * A request's Content-Type, parsed (RFC 9110); one that does not parse is a 415 naming it, cut short. Undefined
@@ -31,19 +30,15 @@ export function checkDeclaredImageType(
 ): void {
   const type = requestMediaType(declared)?.essence
   if (type === undefined || GENERIC_TYPES.has(type)) return
-  if (HEIC_TYPES.has(type)) throw heicHint()
+  if (HEIC_TYPES.has(type)) throw unsupported(HEIC_HINT)
   if (!(SUPPORTED_IMAGE_TYPES as readonly string[]).includes(type)) throw unsupported(refusal(type))
 }
 
 /**
  * Checks an image before it costs a worker call: the declared type must be one we accept (or generic), and
- * the bytes must look like an image. Answers the type to forward, taken from the bytes.
+ * the bytes must be one (`imageTypeOf`, the worker's decision too). Answers the type to forward, the bytes'.
  */
 export function checkImage(bytes: Uint8Array, declaredType: string): ImageType {
   checkDeclaredImageType(declaredType)
-  const actual = sniffImageType(bytes)
-  if (actual === 'image/heic') throw heicHint()
-  if (!actual)
-    throw new ProblemError('undecodable_image', 'The body is not a JPEG, PNG, WebP, GIF or AVIF image.')
-  return actual
+  return imageTypeOf(bytes)
 }

@@ -1,13 +1,14 @@
 import type { z } from '@hono/zod-openapi'
 import {
-  explainOptionsToText,
   type ModelInfo,
   problemSchema,
   type WorkerExplainQuery,
   type WorkerExplainResult,
+  workerExplainQueryText,
   workerExplainResultSchema,
   workerModelListSchema,
 } from '../../shared/contract'
+import type { ImageBytes } from '../../shared/imageType'
 import { isProblemCode, ProblemError } from '../../shared/problem'
 import type { WorkerPool, WorkerReply } from './workerPool'
 
@@ -44,13 +45,13 @@ export async function fetchModels(pool: WorkerPool, requestId: string): Promise<
 
 export async function explainOnWorker(
   pool: WorkerPool,
-  image: { bytes: Uint8Array; contentType: string },
+  image: ImageBytes,
   query: WorkerExplainQuery,
   requestId: string,
 ): Promise<WorkerExplainResult> {
   const reply = await pool.call({
     method: 'POST',
-    path: `/internal/v1/explain?${explainOptionsToText(query)}`,
+    path: `/internal/v1/explain?${workerExplainQueryText(query)}`,
     requestId,
     body: image.bytes,
     headers: { 'Content-Type': image.contentType },

@@ -1,3 +1,4 @@
+import type { ImageBytes } from '../../shared/imageType'
 import { ProblemError } from '../../shared/problem'
 import { payloadTooLarge } from '../body/bodyLength'
 import { urlRefusal } from './addressPolicy'
@@ -56,10 +57,7 @@ async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): 
  * addressPolicy.ts); Cloudflare's network does not route Worker subrequests into private ranges, which closes
  * that gap in production.
  */
-export async function safeFetchImage(
-  raw: string,
-  options: SafeFetchOptions,
-): Promise<{ bytes: Uint8Array; contentType: string }> {
+export async function safeFetchImage(raw: string, options: SafeFetchOptions): Promise<ImageBytes> {
   const signal = AbortSignal.timeout(options.timeoutMs)
   let url = checkUrl(raw, options)
   for (let redirects = 0; ; redirects++) {

@@ -1,10 +1,9 @@
-import { sniffImageType } from '../../shared/imageType'
+import { DECODED_FORMATS, type ImageBytes, imageTypeOf } from '../../shared/imageType'
 import { quoted } from '../../shared/issues'
-import { ProblemError } from '../../shared/problem'
 import { mediaTypeOf } from '../explain/mediaType'
 import { safeFetchImage } from '../security/safeFetch'
 import type { EdgeSettings } from '../settings'
-import { loadUpload, type StoredImage } from './uploadStore'
+import { loadUpload } from './uploadStore'
 
 export type ReferenceSettings = Pick<
   EdgeSettings,
@@ -21,7 +20,7 @@ export async function referencedImage(
   settings: ReferenceSettings,
   reference: { uploadId?: string; imageUrl?: string },
   apiKeyId: string,
-): Promise<StoredImage> {
+): Promise<ImageBytes> {
   if (reference.uploadId !== undefined) {
     return loadUpload(blobs, reference.uploadId, {
       owner: apiKeyId,
@@ -41,13 +40,8 @@ export async function referencedImage(
  * `application/octet-stream`, and the caller chose the URL, not that header. Bytes that are no image are
  * refused naming what the host declared, not as if the caller had sent that type.
  */
-function fetchedImageType({ bytes, contentType }: StoredImage): string {
-  const sniffed = sniffImageType(bytes)
-  if (sniffed) return sniffed
+function fetchedImageType({ bytes, contentType }: ImageBytes): string {
   const declared = mediaTypeOf(contentType)
-  throw new ProblemError(
-    'undecodable_image',
-    `The imageUrl served ${bytes.length} bytes of ${declared ? quoted(declared) : 'an undeclared type'} that are ` +
-      'not a JPEG, PNG, WebP, GIF or AVIF image.',
-  )
+  const served = `${bytes.length} bytes of ${declared ? quoted(declared) : 'an undeclared type'}`
+  return imageTypeOf(bytes, `The imageUrl served ${served} that are not ${DECODED_FORMATS}.`)
 }

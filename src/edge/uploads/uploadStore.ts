@@ -1,14 +1,10 @@
+import type { ImageBytes } from '../../shared/imageType'
 import { ProblemError } from '../../shared/problem'
 import type { UploadGrant } from './uploadSigner'
 
 /** Uploaded images in R2, keyed by upload id; the same object serves /v1/explain and jobs. */
 
 const key = (uploadId: string) => `uploads/${uploadId}`
-
-export interface StoredImage {
-  bytes: Uint8Array
-  contentType: string
-}
 
 /** True when the upload id has already received its bytes (signed URLs are single-use). */
 export async function uploadExists(bucket: R2Bucket, uploadId: string): Promise<boolean> {
@@ -68,7 +64,7 @@ export async function loadUpload(
   bucket: R2Bucket,
   uploadId: string,
   access: UploadAccess,
-): Promise<StoredImage> {
+): Promise<ImageBytes> {
   const object = await bucket.get(key(uploadId))
   if (
     !object ||

@@ -95,12 +95,12 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
       }
     })
 
-    it('explains the classes asked for, by label or id, without overlays unless asked', async () => {
+    it('explains the classes asked for by id, without overlays unless asked', async () => {
       const models = workerModelListSchema.parse(
         await (await request('/internal/v1/models', { headers: auth })).json(),
       )
       const labels = models.models.find((m) => m.id === PACK_ID)?.labels ?? []
-      const response = await explain(`?topK=1&classes=${labels[3]},7`, photo)
+      const response = await explain('?topK=1&classes=3,7', photo)
       const result = workerExplainResultSchema.parse(await response.json())
       expect(result.predictions).toHaveLength(1)
       expect(result.explanations.map((e) => [e.classId, e.label])).toEqual([
@@ -108,15 +108,6 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
         [7, labels[7]],
       ])
       expect(result.explanations.every((e) => e.overlay === undefined)).toBe(true)
-
-      const asJson = await explain(
-        `?topK=1&classes=${encodeURIComponent(JSON.stringify([labels[3], 7]))}`,
-        photo,
-      )
-      const sameClasses = workerExplainResultSchema
-        .parse(await asJson.json())
-        .explanations.map((e) => e.classId)
-      expect(sameClasses).toEqual([3, 7])
     })
 
     it('lists the models with the default marked', async () => {

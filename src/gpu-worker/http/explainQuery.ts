@@ -1,13 +1,10 @@
-import { type ExplainOptions, explainOptionsFromText, explainOptionsSchema } from '../../shared/contract'
+import { type WorkerExplainQuery, workerExplainQuerySchema } from '../../shared/contract'
 import { formatIssues } from '../../shared/issues'
 import { ProblemError } from '../../shared/problem'
 
-/**
- * The query string of `POST /internal/v1/explain` as ExplainOptions: the shared text reading (the edge's too),
- * then the shared schema, so the edge and the worker accept exactly the same options.
- */
-export function parseExplainQuery(query: Record<string, string>): ExplainOptions {
-  const parsed = explainOptionsSchema.safeParse(explainOptionsFromText(query))
+/** The query string of `POST /internal/v1/explain`, read by the schema the edge writes it with. */
+export function parseExplainQuery(query: Record<string, string>): WorkerExplainQuery {
+  const parsed = workerExplainQuerySchema.safeParse(query)
   if (!parsed.success) throw new ProblemError('bad_options', formatIssues(parsed.error))
   return parsed.data
 }
