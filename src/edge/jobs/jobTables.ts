@@ -36,3 +36,9 @@ export type DeliveryRow = {
   response_status: number | null
   error: string | null
 }
+
+/** The job row; undefined before `create` and after retention deleted everything. */
+export const readJob = (sql: SqlStorage): JobRow | undefined =>
+  sql.exec<JobRow>('SELECT * FROM job').toArray()[0]
+
+export const isTerminalJob = (status: JobStatus) => status !== 'queued' && status !== 'running'

@@ -2,7 +2,7 @@ import type { EdgeSettings } from '../settings'
 import { signWebhook } from './webhookSigner'
 import { webhookUrlRefusal } from './webhookUrl'
 
-interface WebhookMessage {
+export interface WebhookMessage {
   url: string
   secret: string
   /** Stable across retries: receivers dedupe on it (at-least-once delivery). */
@@ -12,7 +12,7 @@ interface WebhookMessage {
   at: number
 }
 
-interface DeliveryOutcome {
+export interface DeliveryOutcome {
   ok: boolean
   responseStatus?: number
   error?: string
