@@ -16,7 +16,7 @@ describe('selectClasses', () => {
     expect(selectClasses(options, manifest)).toEqual([-1, -2, -3])
   })
 
-  // Labels are resolved once, at the edge (models/modelCatalog.test.ts); the worker gets ids.
+  // Labels are resolved once, at the edge (src/edge/models/modelCatalog.test.ts); the worker gets ids.
   it('names classes by id, in the order asked', () => {
     expect(selectClasses({ ...options, classes: [282, 517] }, manifest)).toEqual([282, 517])
   })

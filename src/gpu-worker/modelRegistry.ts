@@ -15,8 +15,6 @@ export interface LoadedModel {
   /** The explanation graph: backbone + T-TAME attention. */
   session: InferenceSession
   executionProvider: ExecutionProvider
-  /** Absolute path of the pack, for tools that load its other graphs (the classification-only baseline). */
-  dir: string
 }
 
 /** Thrown at start-up: the worker refuses to serve from a pack it cannot trust. */
@@ -92,7 +90,7 @@ export async function loadModelRegistry(options: RegistryOptions, log: Logger): 
       model: `${manifest.id}@${manifest.version}`,
       executionProvider: provided.executionProvider,
     })
-    models.set(manifest.id, { manifest, dir, ...provided })
+    models.set(manifest.id, { manifest, ...provided })
   }
   if (!models.has(options.defaultModel)) {
     throw new ModelPackError(

@@ -102,7 +102,7 @@ export const sizeSchema = z.object({ width: z.number().int(), height: z.number()
 
 /**
  * A served model with all its labels: the workers' list (the edge resolves labels with it), `GET /v1/models/{id}`,
- * and, plus `labelsUrl`, each entry of `GET /v1/models` (../shared/docs/api.md lists `labels` there).
+ * and, plus `labelsUrl`, each entry of `GET /v1/models` (docs/api.md lists `labels` there).
  */
 export const modelInfoSchema = z
   .object({

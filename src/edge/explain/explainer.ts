@@ -8,11 +8,10 @@ import { explainOnWorker } from '../pool/workerApi'
 import type { WorkerPool } from '../pool/workerPool'
 import { checkImage } from './imageType'
 
-export type CacheStatus = 'HIT' | 'MISS'
-
 export interface ExplainOutcome {
   result: ExplainResponse
-  cache: CacheStatus
+  /** The worker's own times (queue, inference, total), when a worker computed this answer: not on a cache hit. */
+  worker?: WorkerExplainResult['timings']
 }
 
 /**
@@ -37,8 +36,8 @@ export class Explainer {
     const classes = options.classes && resolveClasses(model, options.classes)
     const key = explanationKey(sha256, model, { topK: options.topK, classes, overlay: options.overlay })
 
-    let computed = await this.cache.get(key)
-    const status: CacheStatus = computed ? 'HIT' : 'MISS'
+    const cached = await this.cache.get(key)
+    let computed = cached
     if (!computed) {
       const query = {
         model: `${model.id}@${model.version}`,
@@ -59,13 +58,13 @@ export class Explainer {
       crop: computed.crop,
       predictions: computed.predictions,
       explanations: computed.explanations,
-      cached: status === 'HIT',
+      cached: cached !== null,
       // A hit ran no model: its inference time is 0, not the time of the call that filled the cache.
       timings: {
         totalMs: Date.now() - startedAt,
-        inferenceMs: status === 'HIT' ? 0 : computed.timings.inferenceMs,
+        inferenceMs: cached ? 0 : computed.timings.inferenceMs,
       },
     }
-    return { result, cache: status }
+    return cached ? { result } : { result, worker: computed.timings }
   }
 }

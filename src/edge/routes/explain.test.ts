@@ -42,6 +42,14 @@ describe('POST /v1/explain', () => {
     })
   })
 
+  it("splits its time in Server-Timing: the worker's queue and inference on a miss, the edge alone on a hit", async () => {
+    const image = jpeg('server-timing')
+    const timing = async () => (await explain(image)).headers.get('Server-Timing')
+    // The stand-in worker reports inference 1.5, queue 0.1, total 2 ms.
+    expect(await timing()).toMatch(/^edge;dur=[\d.]+, worker;dur=2, queue;dur=0\.1, inference;dur=1\.5$/)
+    expect(await timing()).toMatch(/^edge;dur=[\d.]+$/)
+  })
+
   it('shares one cache entry between a class named by label and by id', async () => {
     const image = jpeg('label-vs-id')
     expect((await explain(image, { query: '?classes=cat' })).headers.get('X-Cache')).toBe('MISS')

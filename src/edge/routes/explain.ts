@@ -5,6 +5,7 @@ import { SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
 import { quoted } from '../../shared/issues'
 import { ProblemError } from '../../shared/problem'
 import type { EdgeContext } from '../context'
+import type { ExplainOutcome } from '../explain/explainer'
 import {
   badOptions,
   type ExplainRequest,
@@ -44,8 +45,10 @@ const route = createRoute({
     'Predictions and a T-TAME saliency map per explained class. The image is sent as multipart (`image` file ' +
     'field, options as further fields or an `options` JSON field), as a raw image body (options in the query), ' +
     'or by `imageUrl` or `uploadId` (from `POST /v1/uploads`) in JSON. Repeats are answered from the cache ' +
-    '(`X-Cache: HIT`, `timings.inferenceMs` 0). Content-Type is read per RFC 9110 (case, parameters, quoted ' +
-    'strings); an empty body is 400 `missing_image`. Other methods on this path are 405 with `Allow: POST`.',
+    "(`X-Cache: HIT`, `timings.inferenceMs` 0). `Server-Timing` gives the edge's milliseconds (`edge`) and, on a " +
+    "miss, the worker's (`worker`, its batch `queue`, `inference`). Content-Type is read per RFC 9110 (case, " +
+    'parameters, quoted strings); an empty body is 400 `missing_image`. Other methods on this path are 405 with ' +
+    '`Allow: POST`.',
   security: [{ apiKey: [] }],
   parameters: optionQueryParameters,
   request: {
@@ -104,6 +107,17 @@ const route = createRoute({
   },
 })
 
+/**
+ * `Server-Timing` (W3C Server Timing): the edge's time and, on a miss, the worker's own split (its total, the time
+ * in its batch queue, inference), so that a slow answer can be placed without the logs.
+ */
+function serverTiming(edgeMs: number, worker: ExplainOutcome['worker']): string {
+  const metrics: [string, number][] = [['edge', edgeMs]]
+  if (worker)
+    metrics.push(['worker', worker.totalMs], ['queue', worker.queueMs], ['inference', worker.inferenceMs])
+  return metrics.map(([name, ms]) => `${name};dur=${Math.round(ms * 10) / 10}`).join(', ')
+}
+
 const SEND_AN_IMAGE =
   'The body is empty: send the image as the body, as the multipart file field `image`, or name it by ' +
   '`imageUrl` or `uploadId` in a JSON body.'
@@ -160,8 +174,9 @@ export const explainRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validat
   route,
   async (c) => {
     const { image, options } = await readExplainRequest(c)
-    const { result, cache } = await c.var.services.explainer.explain(image, options, c.get('requestId'))
-    c.header('X-Cache', cache)
+    const { result, worker } = await c.var.services.explainer.explain(image, options, c.get('requestId'))
+    c.header('X-Cache', result.cached ? 'HIT' : 'MISS')
+    c.header('Server-Timing', serverTiming(result.timings.totalMs, worker))
     // Weak: a MISS and its HIT are the same explanation, but their bodies differ in `cached` and `timings`.
     c.header('ETag', `W/"${result.id}"`)
     return c.json(result, 200)
