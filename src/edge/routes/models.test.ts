@@ -15,7 +15,7 @@ const listed = async (query = '') => {
 }
 
 describe('GET /v1/models', () => {
-  it('lists each model whole, with its labels as ../shared/docs/api.md has it, and links to it', async () => {
+  it('lists each model whole, with its labels as docs/api.md has it, and links to it', async () => {
     for (const query of ['', '?labels=true']) {
       const models = await listed(query)
       expect(models.map((m) => [m.id, m.numClasses, m.labels?.length, m.default, m.labelsUrl])).toEqual([

@@ -2,6 +2,8 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
 import type { EdgeContext } from '../context'
 
+export const healthSchema = z.object({ status: z.literal('ok') }).openapi('Health')
+
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
@@ -9,7 +11,7 @@ const healthRoute = createRoute({
   responses: {
     200: {
       description: 'The edge is serving.',
-      content: { 'application/json': { schema: z.object({ status: z.literal('ok') }).openapi('Health') } },
+      content: { 'application/json': { schema: healthSchema } },
     },
   },
 })
