@@ -288,13 +288,14 @@ function classesFromText(value: string): unknown[] | string {
   }
 }
 
-/** The text of a query parameter and the value it stands for (a zod codec: `decode` reads, `encode` writes). */
+/** A query parameter: its text and the value it stands for (a zod codec: `decode` reads, `encode` writes). */
 const queryText = <T extends z.ZodType>(
   pattern: RegExp,
   message: string,
   value: T,
   read: (text: string) => z.input<T>,
-) => z.codec(z.string().regex(pattern, message), value, { decode: read, encode: (typed) => String(typed) })
+  write: (value: z.input<T>) => string = String,
+) => z.codec(z.string().regex(pattern, message), value, { decode: read, encode: write })
 
 /**
  * The query of `POST /internal/v1/explain` (docs/internal-protocol.md), written by the edge and read by the worker
@@ -316,13 +317,13 @@ export const workerExplainQuerySchema = z
       z.boolean(),
       (text) => text === 'true',
     ).default(false),
-    classes: z
-      .codec(
-        z.string().regex(/^\d{1,9}(,\d{1,9})*$/, 'expected comma-separated class ids'),
-        z.array(z.number().int().nonnegative()).min(1).max(MAX_CLASSES),
-        { decode: (text) => text.split(',').map(Number), encode: (ids) => ids.join(',') },
-      )
-      .optional(),
+    classes: queryText(
+      /^\d{1,9}(,\d{1,9})*$/,
+      'expected comma-separated class ids',
+      z.array(z.number().int().nonnegative()).min(1).max(MAX_CLASSES),
+      (text) => text.split(',').map(Number),
+      (ids) => ids.join(','),
+    ).optional(),
   })
   .strict()
 
