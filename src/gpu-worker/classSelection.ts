@@ -7,7 +7,7 @@ import { ProblemError } from './problem'
  * so that the graph explains its own top-k.
  */
 export function selectClasses(
-  options: ExplainOptions,
+  options: Pick<ExplainOptions, 'topK' | 'classes'>,
   manifest: Pick<Manifest, 'id' | 'labels' | 'numClasses'>,
 ): number[] {
   if (!options.classes) {

@@ -32,18 +32,20 @@ export async function explainImage(
   const [sha256, models] = await Promise.all([sha256Hex(image.bytes), listModels(env, requestId)])
   const model = resolveModel(models, options.model)
   const classes = options.classes && resolveClasses(model, options.classes)
-  const key = explanationKey(sha256, model, { topK: options.topK, classes, overlay: options.overlay })
+  const query = {
+    model: `${model.id}@${model.version}`,
+    topK: options.topK,
+    classes,
+    overlay: options.overlay,
+    overlayFormat: options.overlayFormat,
+    overlayMaxSide: options.overlayMaxSide,
+  }
+  const key = explanationKey(sha256, model, query)
   const cache = new ExplanationCache(env.EXPLANATION_CACHE, Number(env.CACHE_TTL_SECONDS))
 
   let computed = await cache.get(key)
   const status: CacheStatus = computed ? 'HIT' : 'MISS'
   if (!computed) {
-    const query = {
-      model: `${model.id}@${model.version}`,
-      topK: options.topK,
-      classes,
-      overlay: options.overlay,
-    }
     computed = await flights.run(key, async () => {
       const result = await explainOnWorker(
         workerPoolFor(env),
