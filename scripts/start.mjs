@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { edgeLogFilter } from './edgeLog.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const edgePort = Number(process.env.EDGE_PORT ?? 8787)
@@ -23,7 +24,14 @@ const devVarsFile = resolve(root, process.env.DEV_VARS_FILE ?? '.dev.vars')
 const externalWorkers = process.env.WORKER_URLS
 const workerUrls = externalWorkers ?? `http://127.0.0.1:${workerPort}`
 const edgeUrl = `http://127.0.0.1:${edgePort}`
-const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }
+// No metrics, and no fetch of the `request.cf` sample from workers.cloudflare.com (it fails offline; the bundled
+// placeholder is what local requests get either way).
+const wranglerEnv = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  NO_COLOR: '1',
+}
 const wranglerBin = resolve(root, 'node_modules/wrangler/bin/wrangler.js')
 const EDGE_SETTINGS = [
   'RATE_LIMIT_PER_MINUTE',
@@ -82,14 +90,15 @@ function devApiKey() {
   return key
 }
 
-function run(name, command, args, env) {
+/** `filter` takes each output line and returns the lines to print. */
+function run(name, command, args, env, filter = (line) => [line]) {
   const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   const prefix = (stream, out) => {
     let rest = ''
     stream.on('data', (chunk) => {
       const lines = (rest + chunk).split('\n')
       rest = lines.pop() ?? ''
-      for (const line of lines) out.write(`[${name}] ${line}\n`)
+      for (const line of lines.flatMap(filter)) out.write(`[${name}] ${line}\n`)
     })
   }
   prefix(child.stdout, process.stdout)
@@ -225,6 +234,7 @@ async function main() {
       'warn',
     ],
     wranglerEnv,
+    edgeLogFilter(),
   )
 
   await Promise.all([

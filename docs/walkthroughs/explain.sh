@@ -21,8 +21,9 @@ auth=(-H "Authorization: Bearer $KEY")
 step() { printf '\n== %s\n' "$*"; }
 # The status of a call whose answer body goes to $work/body (for the error steps, which curl -f would stop).
 status_of() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
-# A PNG file's size, or a failure when it is no PNG.
+# A PNG file's size, or a failure when it is no PNG; the same for WebP (RIFF....WEBP).
 png() { [ "$(head -c 4 "$1" | tail -c 3)" = PNG ] && echo "PNG, $(wc -c <"$1") bytes"; }
+webp() { [ "$(head -c 12 "$1" | tail -c 4)" = WEBP ] && echo "WebP, $(wc -c <"$1") bytes"; }
 
 step '1. Multipart: the photo as the file field `image`, options as further fields'
 curl -sf "${auth[@]}" -F image=@"$PHOTO" -F topK=3 "$EDGE/v1/explain" |
@@ -32,10 +33,10 @@ step '2. Multipart with the options as one JSON field: "why cat and not dog?", w
 curl -sf "${auth[@]}" -F image=@"$PHOTO" -F 'options={"classes":["cat","dog"],"overlay":true}' "$EDGE/v1/explain" |
   jq -c '[.explanations[] | {label: .label, overlay: (.overlay | length)}]'
 
-step '3. The raw photo as the body, options in the query; the first overlay saved as a PNG'
+step '3. The raw photo as the body, options in the query; the first overlay saved (WebP, the default)'
 curl -sf "${auth[@]}" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" \
-  "$EDGE/v1/explain?classes=cat,dog&overlay=true" | jq -r '.explanations[0].overlay' | base64 -d >"$work/cat.png"
-png "$work/cat.png"
+  "$EDGE/v1/explain?classes=cat,dog&overlay=true" | jq -r '.explanations[0].overlay' | base64 -d >"$work/cat.webp"
+webp "$work/cat.webp"
 
 step '4. The same request again: answered from the edge cache (X-Cache: HIT, inferenceMs 0)'
 curl -sf "${auth[@]}" -D "$work/headers" -H 'Content-Type: image/jpeg' --data-binary @"$PHOTO" \

@@ -9,7 +9,7 @@ const manifest = {
     { 134: 'crane', 282: 'tiger cat', 517: 'crane' },
   ),
 }
-const options = { topK: 3, overlay: false }
+const options = { topK: 3 }
 
 describe('selectClasses', () => {
   it('asks the graph for its own top-k by rank when no classes are named', () => {

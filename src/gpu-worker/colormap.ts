@@ -18,3 +18,16 @@ function turbo(x: number): [number, number, number] {
 /** `TURBO[3 * v + c]` is channel c of the colour for gray level v. */
 export const TURBO = new Uint8Array(256 * 3)
 for (let v = 0; v < 256; v++) TURBO.set(turbo(v / 255), 3 * v)
+
+/** Heat is drawn over the photo at most this opaque, where the map is hottest. */
+export const MAX_HEAT_OPACITY = 0.7
+/** Map values (0..1) up to this are not drawn at all: the photo stays visible where the model looked least. */
+export const HEAT_FLOOR = 0.15
+
+/** Saliency-weighted opacity of gray level `level` (0..255): 0 up to the floor, then linear up to the maximum. */
+export function heatOpacity(level: number): number {
+  return MAX_HEAT_OPACITY * Math.min(1, Math.max(0, (level / 255 - HEAT_FLOOR) / (1 - HEAT_FLOOR)))
+}
+
+/** `HEAT_ALPHA[v]` is heatOpacity(v) as an 8-bit alpha. */
+export const HEAT_ALPHA = Uint8Array.from({ length: 256 }, (_, v) => Math.round(255 * heatOpacity(v)))

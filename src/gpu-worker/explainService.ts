@@ -1,4 +1,4 @@
-import type { WorkerExplainQuery, WorkerExplainResult } from '../shared/contract'
+import type { OverlayFormat, WorkerExplainQuery, WorkerExplainResult } from '../shared/contract'
 import { selectClasses } from './classSelection'
 import { DynamicBatcher } from './DynamicBatcher'
 import { type DecodeLimits, decodeImage, displaySize, type ImageHeader, readImageHeader } from './decodeImage'
@@ -10,6 +10,12 @@ import { PixelBudget } from './pixelBudget'
 import { topPredictions } from './predictions'
 import { renderOverlays } from './renderOverlay'
 import { WorkSlots } from './workSlots'
+
+const OVERLAY_MEDIA_TYPES = {
+  webp: 'image/webp',
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+} as const satisfies Record<OverlayFormat, string>
 
 export interface ExplainSettings {
   limits: DecodeLimits
@@ -70,9 +76,13 @@ export class ExplainService {
     const classes = selectClasses(options, model.manifest)
     const header = await readImageHeader(bytes, this.#settings.limits)
     // Reserved before any pixel is decoded, held until the answer is built.
-    const releaseOverlay = options.overlay ? this.#reserveOverlay(header, classes.length) : undefined
+    // The overlay fits the side asked for, never beyond the worker's own limit.
+    const overlaySide = options.overlay
+      ? Math.min(options.overlayMaxSide ?? Number.POSITIVE_INFINITY, this.#settings.overlay.maxSide)
+      : undefined
+    const releaseOverlay = overlaySide ? this.#reserveOverlay(header, classes.length, overlaySide) : undefined
     try {
-      const image = await this.#decode(model, bytes, header, options.overlay, signal)
+      const image = await this.#decode(model, bytes, header, overlaySide, signal)
       signal?.throwIfAborted()
       const submitted = performance.now()
       const result = await this.#batcherFor(model).submit({ pixels: image.pixels, classes }, signal)
@@ -84,6 +94,7 @@ export class ExplainService {
             result.explained.map((e) => e.map),
             image.crop,
             image,
+            options.overlayFormat,
             signal,
           )
         : undefined
@@ -94,7 +105,10 @@ export class ExplainService {
           width: map.width,
           height: map.height,
           map: (await encodeMapPng(map)).toString('base64'),
-          ...(overlays && { overlay: overlays[j]?.toString('base64') }),
+          ...(overlays && {
+            overlay: overlays[j]?.toString('base64'),
+            overlayType: OVERLAY_MEDIA_TYPES[options.overlayFormat],
+          }),
         })),
       )
       return {
@@ -111,8 +125,7 @@ export class ExplainService {
   }
 
   /** The display copy and one overlay per map, all at the display size, against the worker's overlay budget. */
-  #reserveOverlay(header: ImageHeader, maps: number): () => void {
-    const { maxSide } = this.#settings.overlay
+  #reserveOverlay(header: ImageHeader, maps: number, maxSide: number): () => void {
     const { width, height } = displaySize(header.width, header.height, maxSide)
     return this.#overlayBudget.reserve(
       width * height * (maps + 1),
@@ -124,7 +137,7 @@ export class ExplainService {
     model: LoadedModel,
     bytes: Uint8Array,
     header: ImageHeader,
-    overlay: boolean,
+    overlaySide: number | undefined,
     signal: AbortSignal | undefined,
   ) {
     const large = header.width * header.height > this.#settings.largeImages.pixels
@@ -134,7 +147,7 @@ export class ExplainService {
     try {
       return await decodeImage(bytes, model.manifest.preprocessing, this.#settings.limits, {
         header,
-        ...(overlay && { displayMaxSide: this.#settings.overlay.maxSide }),
+        ...(overlaySide && { displayMaxSide: overlaySide }),
       })
     } finally {
       this.#decoding.set(id, (this.#decoding.get(id) ?? 1) - 1)

@@ -24,10 +24,11 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return out
 }
 
-/** The PLTE and tRNS chunks of a 256-entry palette (`rgb`: 3 bytes per entry), every entry at opacity `alpha`. */
-export function paletteChunks(rgb: Uint8Array, alpha: number): Buffer {
-  if (rgb.length !== 256 * 3) throw new Error('a palette has 256 RGB entries')
-  return Buffer.concat([chunk('PLTE', rgb), chunk('tRNS', Buffer.alloc(256, alpha))])
+/** The PLTE and tRNS chunks of a 256-entry palette: `rgb` 3 bytes per entry, `alpha` one opacity per entry. */
+export function paletteChunks(rgb: Uint8Array, alpha: Uint8Array): Buffer {
+  if (rgb.length !== 256 * 3 || alpha.length !== 256)
+    throw new Error('a palette has 256 RGB and 256 alpha entries')
+  return Buffer.concat([chunk('PLTE', rgb), chunk('tRNS', alpha)])
 }
 
 /**

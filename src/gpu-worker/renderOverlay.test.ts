@@ -1,10 +1,11 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { TURBO } from './colormap'
+import type { OverlayFormat } from '../shared/contract'
+import { HEAT_ALPHA, MAX_HEAT_OPACITY, TURBO } from './colormap'
 import { type DisplayImage, decodeImage } from './decodeImage'
 import type { SaliencyMap } from './explanationMap'
 import type { Crop } from './inputGeometry'
-import { cropOnDisplay, OVERLAY_OPACITY, renderOverlays } from './renderOverlay'
+import { cropOnDisplay, renderOverlays } from './renderOverlay'
 import { solid } from './testing/images'
 
 const map = { data: Float32Array.from([0, 1, 1, 0]), width: 2, height: 2 }
@@ -23,18 +24,27 @@ const pre = { resizeShorter: 16, crop: 16, mean: [0, 0, 0], std: [1, 1, 1] } as 
 >[1]
 
 /** As the worker does it: one decode gives the display copy, the overlays are drawn on it. */
-async function overlaysOf(photo: Buffer, maps: SaliencyMap[], crop: Crop, maxSide = 1024) {
+async function overlaysOf(
+  photo: Buffer,
+  maps: SaliencyMap[],
+  crop: Crop,
+  maxSide = 1024,
+  format: OverlayFormat = 'png',
+) {
   const image = await decodeImage(
     photo,
     pre,
     { maxBytes: 1 << 24, maxPixels: 40e6 },
     { displayMaxSide: maxSide },
   )
-  return renderOverlays(image.display as DisplayImage, maps, crop, image)
+  return renderOverlays(image.display as DisplayImage, maps, crop, image, format)
 }
 
-const blend = (level: number, photo: number, c: number) =>
-  Math.round((TURBO[3 * level + c] as number) * OVERLAY_OPACITY + photo * (1 - OVERLAY_OPACITY))
+/** Turbo's colour of `level` over a photo channel, at the level's saliency-weighted opacity. */
+const blend = (level: number, photo: number, c: number) => {
+  const alpha = (HEAT_ALPHA[level] as number) / 255
+  return Math.round((TURBO[3 * level + c] as number) * alpha + photo * (1 - alpha))
+}
 
 describe('renderOverlay', () => {
   it('blends the turbo-coloured map over its crop and leaves the rest of the photo alone', async () => {
@@ -48,6 +58,35 @@ describe('renderOverlay', () => {
     for (const [c, v] of rgb(52, 2).entries()) expect(Math.abs(v - blend(0, 100, c))).toBeLessThanOrEqual(3)
     for (const [c, v] of rgb(247, 2).entries())
       expect(Math.abs(v - blend(255, 100, c))).toBeLessThanOrEqual(3)
+  })
+
+  it('leaves the photo as it is where the map is cold and colours it most where the map is hot', async () => {
+    expect(HEAT_ALPHA[0]).toBe(0)
+    expect(HEAT_ALPHA[255]).toBe(Math.round(255 * MAX_HEAT_OPACITY))
+    for (let level = 1; level < 256; level++)
+      expect(HEAT_ALPHA[level]).toBeGreaterThanOrEqual(HEAT_ALPHA[level - 1] as number)
+    const photo = await solid(64, 64, gray).png().toBuffer()
+    const ramp = { data: Float32Array.from([0, 0.1, 0.6, 1]), width: 4, height: 1 }
+    const [png] = await overlaysOf(photo, [ramp], { x: 0, y: 0, width: 64, height: 64 })
+    const { rgb } = await pixelsOf(png as Buffer)
+    // The left end (map 0) is the photo; the right end (map 1) is turbo's red at the maximum opacity.
+    expect(rgb(0, 30)).toEqual(gray)
+    for (const [c, v] of rgb(63, 30).entries())
+      expect(Math.abs(v - blend(255, 100, c))).toBeLessThanOrEqual(3)
+  })
+
+  it('encodes as WebP, PNG or JPEG at the same size', async () => {
+    const photo = await solid(120, 80, gray).jpeg().toBuffer()
+    const crop = { x: 20, y: 0, width: 80, height: 80 }
+    for (const format of ['webp', 'png', 'jpeg'] as const) {
+      const [encoded] = await overlaysOf(photo, [map], crop, 1024, format)
+      const meta = await sharp(encoded as Buffer).metadata()
+      expect([meta.format, meta.width, meta.height]).toEqual([format, 120, 80])
+      // Lossy or not, the hot corner is the hot colour.
+      const { rgb } = await pixelsOf(encoded as Buffer)
+      for (const [c, v] of rgb(97, 2).entries())
+        expect(Math.abs(v - blend(255, 100, c))).toBeLessThanOrEqual(12)
+    }
   })
 
   it('renders one overlay per map over the same photo', async () => {
@@ -86,7 +125,9 @@ describe('renderOverlay', () => {
     const display: DisplayImage = { data: Buffer.alloc(64 * 64 * 3), width: 64, height: 64, channels: 3 }
     const gone = new Error('deadline')
     const crop = { x: 0, y: 0, width: 64, height: 64 }
-    await expect(renderOverlays(display, [map], crop, display, AbortSignal.abort(gone))).rejects.toBe(gone)
+    await expect(renderOverlays(display, [map], crop, display, 'png', AbortSignal.abort(gone))).rejects.toBe(
+      gone,
+    )
   })
 })
 

@@ -1,26 +1,37 @@
-import sharp from 'sharp'
-import { TURBO } from './colormap'
+import sharp, { type Sharp } from 'sharp'
+import type { OverlayFormat } from '../shared/contract'
+import { HEAT_ALPHA, TURBO } from './colormap'
 import type { DisplayImage } from './decodeImage'
 import { type SaliencyMap, toGray8 } from './explanationMap'
 import type { Crop } from './inputGeometry'
 import { paletteChunks, withPalette } from './pngPalette'
 
-/** Opacity of the heat colours over the photo: enough to read the map, enough to see the photo. */
-export const OVERLAY_OPACITY = 0.5
+/** Turbo colours, each at its saliency-weighted opacity: cold parts of a map leave the photo as it is. */
+const HEAT_PALETTE = paletteChunks(TURBO, HEAT_ALPHA)
 
-const TURBO_PALETTE = paletteChunks(TURBO, Math.round(OVERLAY_OPACITY * 255))
+/**
+ * The overlay encoders. WebP and JPEG at quality 90 (docs/overlays.md: their bytes and clarity against lossless
+ * PNG, `npm run bench:overlays`); PNG with adaptive filtering at a low level, about a third smaller than the
+ * defaults on photographs in the same time.
+ */
+const ENCODERS: Record<OverlayFormat, (image: Sharp) => Sharp> = {
+  webp: (image) => image.webp({ quality: 90 }),
+  png: (image) => image.png({ adaptiveFiltering: true, compressionLevel: 3 }),
+  jpeg: (image) => image.jpeg({ quality: 90, mozjpeg: true }),
+}
 
 /**
  * Each map, upsampled bilinearly onto the crop it covers, coloured with turbo and blended over the display copy
- * of the photo (the original in its displayed orientation, scaled down to fit `OVERLAY_MAX_SIDE`); outside the
- * crop the photo is left as it is. All pixel work is libvips'; maps are rendered one after another, and none
- * starts once `signal` has aborted.
+ * of the photo (the original in its displayed orientation, scaled down to fit the overlay's maximum side) at an
+ * opacity that grows with the map's value; outside the crop the photo is left as it is. All pixel work is
+ * libvips'; maps are rendered one after another, and none starts once `signal` has aborted.
  */
 export async function renderOverlays(
   display: DisplayImage,
   maps: readonly SaliencyMap[],
   crop: Crop,
   original: { width: number; height: number },
+  format: OverlayFormat,
   signal?: AbortSignal,
 ): Promise<Buffer[]> {
   const onDisplay = cropOnDisplay(crop, original, display)
@@ -29,13 +40,10 @@ export async function renderOverlays(
   for (const map of maps) {
     signal?.throwIfAborted()
     const heat = await heatLayer(map, onDisplay)
-    overlays.push(
-      await sharp(display.data, { raw })
-        .composite([{ input: heat, left: onDisplay.x, top: onDisplay.y }])
-        // About a third smaller than the defaults on photographs, for the same time: less to carry and encode.
-        .png({ adaptiveFiltering: true, compressionLevel: 3 })
-        .toBuffer(),
-    )
+    const blended = sharp(display.data, { raw }).composite([
+      { input: heat, left: onDisplay.x, top: onDisplay.y },
+    ])
+    overlays.push(await ENCODERS[format](blended).toBuffer())
   }
   return overlays
 }
@@ -56,12 +64,12 @@ export function cropOnDisplay(
   return { x, y, width, height }
 }
 
-/** The map at crop size as an indexed PNG: gray levels looked up in turbo, constant opacity, by the decoder. */
+/** The map at crop size as an indexed PNG: gray levels looked up in the heat palette by the decoder. */
 async function heatLayer(map: SaliencyMap, size: Crop): Promise<Buffer> {
   const gray = await sharp(toGray8(map), { raw: { width: map.width, height: map.height, channels: 1 } })
     .resize(size.width, size.height, { fit: 'fill', kernel: 'linear' })
     .toColourspace('b-w')
     .png({ compressionLevel: 1 })
     .toBuffer()
-  return withPalette(gray, TURBO_PALETTE)
+  return withPalette(gray, HEAT_PALETTE)
 }

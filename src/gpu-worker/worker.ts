@@ -1,6 +1,7 @@
 import type { Config } from './config'
 import { ExplainService } from './explainService'
 import { createApp } from './http/app'
+import { installedProviders } from './inferenceSession'
 import type { Logger } from './log'
 import { WorkerMetrics } from './metrics'
 import { loadModelRegistry } from './modelRegistry'
@@ -11,7 +12,7 @@ export async function createWorker(config: Config, log: Logger) {
     {
       modelsDir: config.MODELS_DIR,
       defaultModel: config.DEFAULT_MODEL,
-      executionProviders: config.EXECUTION_PROVIDERS,
+      executionProviders: installedProviders(config.EXECUTION_PROVIDERS, log),
     },
     log,
   )

@@ -121,13 +121,27 @@ describe('explainOptionsFromText', () => {
 
 describe('workerExplainQuerySchema: the edge → worker query', () => {
   it('reads back what it writes, leaving out what is absent', () => {
-    const query = { model: 'cifar10-cnn@1.3.0', topK: 5, classes: [3, 7], overlay: true }
+    const query = {
+      model: 'cifar10-cnn@1.3.0',
+      topK: 5,
+      classes: [3, 7],
+      overlay: true,
+      overlayFormat: 'png' as const,
+      overlayMaxSide: 512,
+    }
     const text = workerExplainQueryText(query)
-    expect(text.toString()).toBe('model=cifar10-cnn%401.3.0&topK=5&overlay=true&classes=3%2C7')
-    expect(workerExplainQuerySchema.parse(Object.fromEntries(text))).toEqual(query)
-    expect(workerExplainQueryText({ topK: 3, classes: undefined, overlay: false }).toString()).toBe(
-      'topK=3&overlay=false',
+    expect(text.toString()).toBe(
+      'model=cifar10-cnn%401.3.0&topK=5&overlay=true&classes=3%2C7&overlayFormat=png&overlayMaxSide=512',
     )
+    expect(workerExplainQuerySchema.parse(Object.fromEntries(text))).toEqual(query)
+    expect(
+      workerExplainQueryText({
+        topK: 3,
+        classes: undefined,
+        overlay: false,
+        overlayFormat: 'webp',
+      }).toString(),
+    ).toBe('topK=3&overlay=false&overlayFormat=webp')
   })
 
   it('carries class ids only: labels are resolved at the edge', () => {

@@ -9,6 +9,13 @@ import { quoted } from './issues'
 
 export const MAX_CLASSES = 10
 
+/** How an overlay can be encoded; the first is the default. */
+export const OVERLAY_FORMATS = ['webp', 'png', 'jpeg'] as const
+export type OverlayFormat = (typeof OVERLAY_FORMATS)[number]
+export const DEFAULT_OVERLAY_FORMAT: OverlayFormat = 'webp'
+const MIN_OVERLAY_SIDE = 16
+const MAX_OVERLAY_SIDE = 8192
+
 /** A class is named by id (0-based) or by label. */
 export const classRefSchema = z.union([z.number().int().nonnegative(), z.string().min(1).max(100)], {
   error: 'expected a class id (an integer from 0) or a label',
@@ -89,8 +96,27 @@ export const explainOptionsSchema = z
       .default(false)
       .openapi({
         description:
-          'Also return a colour heatmap blended over the photo (PNG, in its displayed orientation, at most 1024 px ' +
-          'on its longer side by default: the worker setting OVERLAY_MAX_SIDE).',
+          'Also return each map as a colour heatmap over the photo (in its displayed orientation), opaque where the ' +
+          'map is hot and transparent where it is cold, encoded as `overlayFormat`.',
+      }),
+    overlayFormat: z
+      .enum(OVERLAY_FORMATS)
+      .default(DEFAULT_OVERLAY_FORMAT)
+      .openapi({
+        description:
+          'Encoding of `overlay`: WebP (the default: about a quarter of the PNG bytes at the same clarity, see ' +
+          'docs/overlays.md), lossless PNG, or JPEG. Ignored without `overlay`.',
+      }),
+    overlayMaxSide: z
+      .number()
+      .int()
+      .min(MIN_OVERLAY_SIDE)
+      .max(MAX_OVERLAY_SIDE)
+      .optional()
+      .openapi({
+        description:
+          'The overlay fits a square of this many pixels (aspect kept, never enlarged). The server caps it at its ' +
+          'own limit, OVERLAY_MAX_SIDE (1024 by default), which is also what applies without this option.',
       }),
   })
   .strict()
@@ -160,9 +186,13 @@ export const explanationSchema = z
       .optional()
       .openapi({
         description:
-          "Base64 PNG heatmap over the photo as displayed, scaled down to fit the worker's OVERLAY_MAX_SIDE " +
-          '(1024 px by default; smaller photos keep their size).',
+          'Base64 heatmap over the photo as displayed, encoded as `overlayType`, scaled down to fit `overlayMaxSide` ' +
+          "(at most the server's OVERLAY_MAX_SIDE, 1024 px by default; smaller photos keep their size).",
       }),
+    overlayType: z
+      .enum(['image/webp', 'image/png', 'image/jpeg'])
+      .optional()
+      .openapi({ description: 'Media type of `overlay`, present with it.' }),
   })
   .openapi('Explanation')
 
@@ -254,7 +284,7 @@ const digits = (value: string) => (/^\d+$/.test(value) ? Number(value) : value)
 
 /**
  * ExplainOptions written as text (a query string or form fields) to the values the schema expects: a digit
- * string is a number (`topK`, class ids), `classes` is comma-separated or a JSON array (and may repeat),
+ * string is a number (`topK`, `overlayMaxSide`, class ids), `classes` is comma-separated or a JSON array (and may repeat),
  * `overlay` is `true`/`false`. Anything else is left as text for `explainOptionsSchema` to judge.
  */
 export function explainOptionsFromText(fields: Record<string, string | string[]>): Record<string, unknown> {
@@ -266,7 +296,7 @@ export function explainOptionsFromText(fields: Record<string, string | string[]>
     if (name === 'classes') {
       const lists = values.map(classesFromText)
       typed[name] = lists.find((list) => typeof list === 'string') ?? lists.flat()
-    } else if (name === 'topK') typed[name] = digits(last)
+    } else if (name === 'topK' || name === 'overlayMaxSide') typed[name] = digits(last)
     else if (name === 'overlay') typed[name] = last === 'true' ? true : last === 'false' ? false : last
     else typed[name] = last
   }
@@ -323,6 +353,13 @@ export const workerExplainQuerySchema = z
       z.array(z.number().int().nonnegative()).min(1).max(MAX_CLASSES),
       (text) => text.split(',').map(Number),
       (ids) => ids.join(','),
+    ).optional(),
+    overlayFormat: z.enum(OVERLAY_FORMATS).default(DEFAULT_OVERLAY_FORMAT),
+    overlayMaxSide: queryText(
+      /^\d{1,4}$/,
+      'expected a whole number',
+      explainOptionsSchema.shape.overlayMaxSide.unwrap(),
+      Number,
     ).optional(),
   })
   .strict()

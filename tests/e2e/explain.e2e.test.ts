@@ -111,7 +111,10 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('the local stack explains
     const raw = await explain(photo(1).bytes, { query: '?topK=1&overlay=true' })
     expect(raw.status).toBe(200)
     const [explanation] = ((await raw.json()) as ExplainResponse).explanations
-    expect(Buffer.from(explanation?.overlay ?? '', 'base64').subarray(0, 4)).toEqual(PNG)
+    // WebP by default: RIFF....WEBP.
+    const overlay = Buffer.from(explanation?.overlay ?? '', 'base64')
+    expect([overlay.toString('latin1', 0, 4), overlay.toString('latin1', 8, 12)]).toEqual(['RIFF', 'WEBP'])
+    expect(explanation?.overlayType).toBe('image/webp')
 
     const imageUrl = `http://127.0.0.1:${(imageHost.address() as AddressInfo).port}/photo.jpg`
     const byUrl = await explain(JSON.stringify({ imageUrl, classes: ['cat', 'dog'] }), {

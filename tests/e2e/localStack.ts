@@ -88,6 +88,11 @@ export class LocalStack {
     return this.workerPorts[0] ?? 0
   }
 
+  /** What the edge (start.mjs: wrangler dev and workerd) has printed so far. */
+  get edgeOutput() {
+    return this.#edge?.output.join('') ?? ''
+  }
+
   /** Process ids, for memory readings: the edge's group (start.mjs, wrangler, workerd) and each worker. */
   get pids() {
     return { edgeGroup: this.#edge?.child.pid, workers: this.#workers.map((w) => w?.child.pid) }

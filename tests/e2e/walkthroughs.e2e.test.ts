@@ -70,7 +70,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('docs/walkthroughs on the
     expect(out.match(/^== \d+\./gm)).toHaveLength(10)
     expect(out).toMatch(/^x-cache: HIT/im)
     expect(out).toMatch(/^server-timing: edge;dur=[\d.]+$/im)
-    expect(out).toMatch(/PNG, \d+ bytes/)
+    expect(out).toMatch(/WebP, \d+ bytes/)
     expect(out).toContain('"model":{"id":"cifar10-vit"')
     expect(out).toContain('"code":"undecodable_image"')
   }, 180_000)

@@ -1,4 +1,4 @@
-import type { WorkerExplainResult } from '../../shared/contract'
+import type { OverlayFormat, WorkerExplainResult } from '../../shared/contract'
 
 /** Entries above this are served but not stored (big overlays), so one request cannot bloat the cache. */
 const MAX_ENTRY_BYTES = 4 * 1024 * 1024
@@ -8,10 +8,18 @@ const KV_MIN_TTL_SECONDS = 60
 export function explanationKey(
   imageSha256: string,
   model: { id: string; version: string },
-  options: { topK: number; classes?: number[]; overlay: boolean },
+  options: {
+    topK: number
+    classes?: number[] | undefined
+    overlay: boolean
+    overlayFormat: OverlayFormat
+    overlayMaxSide?: number | undefined
+  },
 ): string {
   const classes = options.classes?.join(',') ?? ''
-  return `v1/${imageSha256}/${model.id}@${model.version}/topK=${options.topK};classes=${classes};overlay=${Number(options.overlay)}`
+  // The overlay's encoding and size only count when an overlay is asked for; `max` is the worker's own limit.
+  const overlay = options.overlay ? `1,${options.overlayFormat},${options.overlayMaxSide ?? 'max'}` : '0'
+  return `v1/${imageSha256}/${model.id}@${model.version}/topK=${options.topK};classes=${classes};overlay=${overlay}`
 }
 
 /**

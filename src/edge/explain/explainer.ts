@@ -1,4 +1,9 @@
-import type { ExplainOptions, ExplainResponse, WorkerExplainResult } from '../../shared/contract'
+import {
+  DEFAULT_OVERLAY_FORMAT,
+  type ExplainOptions,
+  type ExplainResponse,
+  type WorkerExplainResult,
+} from '../../shared/contract'
 import type { ImageBytes } from '../../shared/imageType'
 import { type ExplanationCache, explanationKey } from '../cache/explanationCache'
 import { SingleFlight } from '../cache/singleFlight'
@@ -34,17 +39,21 @@ export class Explainer {
     const [sha256, models] = await Promise.all([sha256Hex(image.bytes), this.models.list(requestId)])
     const model = resolveModel(models, options.model)
     const classes = options.classes && resolveClasses(model, options.classes)
-    const key = explanationKey(sha256, model, { topK: options.topK, classes, overlay: options.overlay })
+    const query = {
+      model: `${model.id}@${model.version}`,
+      topK: options.topK,
+      classes,
+      overlay: options.overlay,
+      // The overlay's format and size mean something only with an overlay; without one they stay at the default.
+      ...(options.overlay
+        ? { overlayFormat: options.overlayFormat, overlayMaxSide: options.overlayMaxSide }
+        : { overlayFormat: DEFAULT_OVERLAY_FORMAT }),
+    }
+    const key = explanationKey(sha256, model, query)
 
     const cached = await this.cache.get(key)
     let computed = cached
     if (!computed) {
-      const query = {
-        model: `${model.id}@${model.version}`,
-        topK: options.topK,
-        classes,
-        overlay: options.overlay,
-      }
       computed = await this.#flights.run(key, async () => {
         const result = await explainOnWorker(this.pool, { bytes: image.bytes, contentType }, query, requestId)
         await this.cache.put(key, result)

@@ -35,7 +35,7 @@ describe('POST /v1/explain', () => {
     expect(response.status).toBe(200)
     const { lastExplain } = await standin('main')
     expect(lastExplain).toEqual({
-      query: `?${new URLSearchParams({ model: 'test-cnn@1.0.0', topK: '2', overlay: 'true', classes: '3,5' })}`,
+      query: `?${new URLSearchParams({ model: 'test-cnn@1.0.0', topK: '2', overlay: 'true', classes: '3,5', overlayFormat: 'webp' })}`,
       contentType: 'image/jpeg',
       requestId: response.headers.get('X-Request-Id'),
       deadlineMs: '1000',
@@ -58,6 +58,35 @@ describe('POST /v1/explain', () => {
       'HIT',
     )
     expect((await explain(image, { query: '?classes=3&overlay=true' })).headers.get('X-Cache')).toBe('MISS')
+  })
+
+  it('keys overlays by format and size, and ignores both without an overlay', async () => {
+    const image = jpeg('overlay-options')
+    const cacheOf = async (query: string) => (await explain(image, { query })).headers.get('X-Cache')
+    expect(await cacheOf('?overlay=true')).toBe('MISS')
+    expect(await cacheOf('?overlay=true&overlayFormat=webp')).toBe('HIT')
+    expect(await cacheOf('?overlay=true&overlayFormat=png')).toBe('MISS')
+    expect(await cacheOf('?overlay=true&overlayFormat=png&overlayMaxSide=256')).toBe('MISS')
+    expect(await cacheOf('?overlay=false&overlayFormat=jpeg&overlayMaxSide=64')).toBe('MISS')
+    expect(await cacheOf('?overlayFormat=png')).toBe('HIT')
+    const { lastExplain } = await standin('main')
+    expect(lastExplain?.query).toBe(
+      `?${new URLSearchParams({ model: 'test-cnn@1.0.0', topK: '3', overlay: 'false', overlayFormat: 'webp' })}`,
+    )
+    await explain(image, { query: '?overlay=true&overlayFormat=jpeg&overlayMaxSide=300' })
+    expect((await standin('main')).lastExplain?.query).toContain('overlayFormat=jpeg&overlayMaxSide=300')
+  })
+
+  it('refuses an unknown overlay format or an overlay side out of range', async () => {
+    for (const query of [
+      '?overlay=true&overlayFormat=gif',
+      '?overlay=true&overlayMaxSide=8',
+      '?overlayMaxSide=big',
+    ]) {
+      const response = await explain(jpeg('overlay-refused'), { query })
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ code: 'bad_options' })
+    }
   })
 
   it('accepts multipart with options as fields or as an `options` JSON field', async () => {

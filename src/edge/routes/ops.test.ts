@@ -42,6 +42,8 @@ describe('operations routes', () => {
       'topK',
       'classes',
       'overlay',
+      'overlayFormat',
+      'overlayMaxSide',
     ])
   })
 

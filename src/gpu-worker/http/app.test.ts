@@ -75,10 +75,11 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
 
         const overlay = await sharp(Buffer.from(explanation.overlay as string, 'base64')).metadata()
         expect([overlay.format, overlay.width, overlay.height]).toEqual([
-          'png',
+          'webp',
           original.width,
           original.height,
         ])
+        expect(explanation.overlayType).toBe('image/webp')
       }
       expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.inferenceMs)
     })
@@ -91,8 +92,26 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
       expect(result.crop).toEqual({ x: 500, y: 0, width: 2000, height: 2000 })
       for (const { overlay } of result.explanations) {
         const meta = await sharp(Buffer.from(overlay as string, 'base64')).metadata()
-        expect([meta.format, meta.width, meta.height]).toEqual(['png', 1024, 683])
+        expect([meta.format, meta.width, meta.height]).toEqual(['webp', 1024, 683])
       }
+    })
+
+    it('encodes overlays as asked and fits them to overlayMaxSide, at most OVERLAY_MAX_SIDE', async () => {
+      const large = await sharp(photo).resize(3000, 2000, { fit: 'fill' }).jpeg().toBuffer()
+      const sizes = { 300: [300, 200], 5000: [1024, 683] } as const
+      for (const [side, size] of Object.entries(sizes)) {
+        const response = await explain(`?topK=1&overlay=true&overlayFormat=png&overlayMaxSide=${side}`, large)
+        const [explanation] = workerExplainResultSchema.parse(await response.json()).explanations
+        expect(explanation?.overlayType).toBe('image/png')
+        const meta = await sharp(Buffer.from(explanation?.overlay as string, 'base64')).metadata()
+        expect([meta.format, meta.width, meta.height]).toEqual(['png', ...size])
+      }
+      const jpeg = await explain('?topK=1&overlay=true&overlayFormat=jpeg', photo)
+      const [explanation] = workerExplainResultSchema.parse(await jpeg.json()).explanations
+      expect(explanation?.overlayType).toBe('image/jpeg')
+      expect((await sharp(Buffer.from(explanation?.overlay as string, 'base64')).metadata()).format).toBe(
+        'jpeg',
+      )
     })
 
     it('explains the classes asked for by id, without overlays unless asked', async () => {

@@ -144,7 +144,7 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
         expect(result.explanations).toHaveLength(10)
         for (const { overlay } of result.explanations) {
           const meta = await sharp(Buffer.from(overlay as string, 'base64')).metadata()
-          expect([meta.format, meta.width, meta.height]).toEqual(['png', 1024, 1024])
+          expect([meta.format, meta.width, meta.height]).toEqual(['webp', 1024, 1024])
         }
       }
     }, 60_000)
