@@ -22,6 +22,7 @@ async function runItem(env: Env, message: Message<JobItemMessage>): Promise<void
       model: work.model,
       topK: work.spec.topK,
       classes: work.spec.classes,
+      overlay: work.spec.overlay,
     })
     const { result } = await explainImage(
       env,

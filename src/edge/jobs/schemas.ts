@@ -15,6 +15,12 @@ const metadataValue = z.union([z.string().max(512), z.number(), z.boolean(), z.n
 export const jobItemSchema = explainOptionsSchema
   .pick({ topK: true, classes: true })
   .extend(imageReferenceShape)
+  .extend({
+    // Optional rather than defaulted: items stored without it read the same as before.
+    overlay: z.boolean().optional().openapi({
+      description: 'As for /v1/explain: also keep an overlay per explained class (hundreds of KB an item).',
+    }),
+  })
   .strict()
   .refine(...exactlyOneImageReference)
   .openapi('JobItem')
