@@ -136,16 +136,20 @@ class Batch {
           if (error instanceof ProblemError && error.status === 404) return undefined
           throw error
         })
-        if (!job)
+        if (!job) {
           this.progress.note(`job ${jobId} is gone (jobs are kept 7 days): its images go again next run`)
-        const finished = job ? job.counts.succeeded + job.counts.failed + job.counts.cancelled : 0
+          open.splice(open.indexOf(state), 1)
+          await this.journal.drop(state.chunk)
+          continue
+        }
+        const finished = job.counts.succeeded + job.counts.failed + job.counts.cancelled
         // Results are read again only when more items have finished since the last read.
-        if (job && state.cursor !== null && finished !== state.seen) {
+        if (state.cursor !== null && finished !== state.seen) {
           state.seen = finished
           state.cursor = await this.collectPages(state.chunk, state.cursor)
           report()
         }
-        if (!job || (state.cursor === null && FINAL_JOB_STATUSES.has(job.status))) {
+        if (state.cursor === null && FINAL_JOB_STATUSES.has(job.status)) {
           open.splice(open.indexOf(state), 1)
           await this.journal.drop(state.chunk)
         }
@@ -170,6 +174,7 @@ class Batch {
     }
   }
 
+  /** One finished item: a result as its overlays, then its JSON; a failure kept for the summary. */
   async record(chunk: BatchChunk, item: JobResultItem): Promise<void> {
     const image = chunk.images[item.index] as string
     if (this.done.has(image)) return
@@ -180,9 +185,8 @@ class Batch {
     const explanations = []
     for (const explanation of item.result.explanations) {
       const { overlay, ...data } = explanation
-      const bytes = explanation.overlayBytes()
-      const overlayFile = bytes && pngName(image, 'overlay', explanation.classId)
-      if (bytes && overlayFile) await writeFile(join(this.out, overlayFile), bytes)
+      const overlayFile = overlay === undefined ? undefined : pngName(image, 'overlay', explanation.classId)
+      if (overlayFile) await writeFile(join(this.out, overlayFile), explanation.overlayBytes() as Uint8Array)
       explanations.push({ ...data, overlayFile })
     }
     const record = { image, jobId: chunk.jobId, index: item.index, result: { ...item.result, explanations } }

@@ -41,20 +41,22 @@ export async function explainCommand(args: string[], io: Io): Promise<void> {
   const [image, ...extra] = positionals
   if (!image || extra.length) throw new UsageError('Name exactly one image: t-tame explain <image>.')
   const client = clientFrom(values, io.env)
-  const overlay = values.overlay !== undefined
-  const result = await client.explain(image, { ...explainOptionsFrom(values), overlay })
-  io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : summary(basename(image), result))
+  const result = await client.explain(image, {
+    ...explainOptionsFrom(values),
+    overlay: values.overlay !== undefined,
+  })
+  const name = basename(image)
+  io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : summary(name, result))
 
   const [first] = result.explanations
-  const overlayBytes = first?.overlayBytes()
-  if (values.overlay !== undefined && first && overlayBytes) {
-    await writeFile(values.overlay, overlayBytes)
+  const overlay = first?.overlayBytes()
+  if (values.overlay !== undefined && first && overlay) {
+    await writeFile(values.overlay, overlay)
     io.stderr.write(`overlay of ${first.label} written to ${values.overlay}\n`)
   }
   if (values.maps !== undefined) {
     await mkdir(values.maps, { recursive: true })
     for (const explanation of result.explanations) {
-      const name = basename(image)
       await writeFile(join(values.maps, pngName(name, 'map', explanation.classId)), explanation.mapBytes())
       const bytes = explanation.overlayBytes()
       if (bytes) await writeFile(join(values.maps, pngName(name, 'overlay', explanation.classId)), bytes)
