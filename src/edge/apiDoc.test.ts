@@ -9,17 +9,17 @@ import {
   modelListSchema,
   problemSchema,
 } from '../shared/contract'
-import { PROBLEMS, type ProblemCode } from '../shared/problem'
 import {
   createJobRequestSchema,
   createJobResponseSchema,
   jobResultsSchema,
   jobViewSchema,
   webhookEventSchema,
-} from './jobs/schemas'
+} from '../shared/jobSchemas'
+import { PROBLEMS, type ProblemCode } from '../shared/problem'
+import { createUploadRequestSchema, createUploadResponseSchema } from '../shared/uploadSchemas'
 import { V1_PROBLEMS } from './problem/openapi'
 import { healthSchema } from './routes/ops'
-import { createUploadRequestSchema, createUploadResponseSchema } from './uploads/schemas'
 
 /** The schema behind each OpenAPI component an example of docs/api.md names. */
 const SCHEMAS: Record<string, z.ZodType> = {

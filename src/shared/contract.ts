@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { classesFromText, digits } from './classesText'
 import { quoted } from './issues'
 
 /**
@@ -280,8 +281,6 @@ export const explainResponseSchema = z
 
 export type ExplainResponse = z.infer<typeof explainResponseSchema>
 
-const digits = (value: string) => (/^\d+$/.test(value) ? Number(value) : value)
-
 /**
  * ExplainOptions written as text (a query string or form fields) to the values the schema expects: a digit
  * string is a number (`topK`, `overlayMaxSide`, class ids), `classes` is comma-separated or a JSON array (and may repeat),
@@ -301,21 +300,6 @@ export function explainOptionsFromText(fields: Record<string, string | string[]>
     else typed[name] = last
   }
   return typed
-}
-
-/**
- * One `classes` text value. Starting with `[`, it is a JSON array of ids (numbers) and labels (strings, taken
- * exactly), the one way to name a label that holds a comma; otherwise ids and labels separated by commas,
- * each trimmed. JSON that does not parse comes back as the text itself, which the schema refuses.
- */
-function classesFromText(value: string): unknown[] | string {
-  if (!value.trimStart().startsWith('[')) return value.split(',').map((v) => digits(v.trim()))
-  try {
-    // Text that starts with `[` and parses is an array.
-    return JSON.parse(value) as unknown[]
-  } catch {
-    return value
-  }
 }
 
 /** A query parameter: its text and the value it stands for (a zod codec: `decode` reads, `encode` writes). */

@@ -1,9 +1,9 @@
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { JobResults, JobView, WebhookEvent } from '../../src/edge/jobs/schemas'
 import { startWebhookReceiver } from '../../src/edge/webhooks/test/webhookReceiver'
 import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
+import type { JobResults, JobView, WebhookEvent } from '../../src/shared/jobSchemas'
 import { LocalStack } from './localStack'
 
 if (!hasSampleImages()) console.warn('jobs e2e skipped: ../shared/images/imagenet-samples.tar is absent')

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { JobView } from '../../src/edge/jobs/schemas'
 import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
+import type { JobView } from '../../src/shared/jobSchemas'
 import { LocalStack } from './localStack'
 
 // `.invalid` never resolves (RFC 6761): the runtime's fetch fails in DNS, here and on any network.

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
+import type { ItemError, JobView } from '../../shared/jobSchemas'
 import { servicesOf } from '../services'
 import type { EdgeSettings } from '../settings'
 import { deliverWebhook } from '../webhooks/webhookDelivery'
@@ -10,7 +11,6 @@ import { deleteResults } from './jobResultStore'
 import { JOB_TABLES, type JobRow, readJob } from './jobTables'
 import { jobView, type ResultRow, resultRows } from './jobView'
 import { resultBlobKeys, retentionEndsAt } from './retention'
-import type { ItemError, JobView } from './schemas'
 import { lostItem, overdueItems } from './watchdog'
 import { dueDelivery, nextAttemptAt, recordDelivery } from './webhookOutbox'
 

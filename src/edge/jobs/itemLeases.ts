@@ -1,6 +1,6 @@
+import type { ItemError, ItemStatus, JobItemSpec } from '../../shared/jobSchemas'
 import type { ItemResult } from './jobResultStore'
 import { readJob } from './jobTables'
-import type { ItemError, ItemStatus, JobItemSpec } from './schemas'
 
 /** What the queue consumer needs to run one item. */
 export interface ItemWork {

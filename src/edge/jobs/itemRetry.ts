@@ -1,5 +1,5 @@
+import type { ItemError } from '../../shared/jobSchemas'
 import { ProblemError } from '../../shared/problem'
-import type { ItemError } from './schemas'
 
 /** The client's fault (bad image, unknown model, missing upload): retrying cannot help. */
 export function isPermanent(error: unknown): boolean {

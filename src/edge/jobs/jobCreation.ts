@@ -1,6 +1,6 @@
+import type { CreateJobRequest, JobItemSpec } from '../../shared/jobSchemas'
 import { newWebhookSecret } from '../webhooks/webhookSigner'
 import { readJob } from './jobTables'
-import type { CreateJobRequest, JobItemSpec } from './schemas'
 
 /** What the create route hands the tracker; the fingerprint makes Idempotency-Key replays safe. */
 export interface NewJob {

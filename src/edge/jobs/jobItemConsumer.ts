@@ -18,11 +18,8 @@ async function runItem(env: Env, message: Message<JobItemMessage>): Promise<void
   if (!work) return message.ack()
   try {
     const image = await referencedImage(env.BLOBS, settings, work.spec, work.owner)
-    const options = explainOptionsSchema.parse({
-      model: work.model,
-      topK: work.spec.topK,
-      classes: work.spec.classes,
-    })
+    const { imageUrl, uploadId, ...itemOptions } = work.spec
+    const options = explainOptionsSchema.parse({ model: work.model, ...itemOptions })
     const { result } = await explainer.explain(
       image,
       options,

@@ -1,5 +1,5 @@
+import type { JobStatus } from '../../shared/jobSchemas'
 import { isTerminalJob, readJob } from './jobTables'
-import type { JobStatus } from './schemas'
 import { announceEnd } from './webhookOutbox'
 
 /**

@@ -1,4 +1,4 @@
-import type { JobStatus } from './schemas'
+import type { JobStatus } from '../../shared/jobSchemas'
 
 /** The JobTracker's SQLite tables (one object per job, so one `job` row). Times are epoch milliseconds. */
 export const JOB_TABLES = `

@@ -1,6 +1,6 @@
+import type { ItemError, ItemStatus, JobView } from '../../shared/jobSchemas'
 import type { ItemResult } from './jobResultStore'
 import type { DeliveryRow, JobRow } from './jobTables'
-import type { ItemError, ItemStatus, JobView } from './schemas'
 
 const iso = (ms: number) => new Date(ms).toISOString()
 

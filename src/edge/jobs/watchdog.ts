@@ -1,4 +1,4 @@
-import type { ItemError } from './schemas'
+import type { ItemError } from '../../shared/jobSchemas'
 
 // A message that the watchdog had to re-send this often is reported lost rather than re-sent forever.
 const MAX_REDISPATCHES = 3

@@ -1,8 +1,8 @@
+import type { JobStatus, WebhookEvent } from '../../shared/jobSchemas'
 import { delayAfterFailure } from '../webhooks/deliverySchedule'
 import type { DeliveryOutcome, WebhookMessage } from '../webhooks/webhookDelivery'
 import { type JobRow, readJob } from './jobTables'
 import { jobView } from './jobView'
-import type { JobStatus, WebhookEvent } from './schemas'
 
 /**
  * A job's one webhook event, delivered at least once: due when the job ends, then after each failed attempt by the

@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test
 import { env } from 'cloudflare:workers'
 import { Webhook } from 'standardwebhooks'
 import { beforeAll, describe, expect, it } from 'vitest'
+import type { JobView, WebhookEvent } from '../../shared/jobSchemas'
 import { storeResult } from '../jobs/jobResultStore'
-import type { JobView, WebhookEvent } from '../jobs/schemas'
 import {
   cancelJob,
   createJob,

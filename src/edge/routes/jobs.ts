@@ -1,10 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { fromBase64, toBase64Url } from '../../shared/base64'
 import { quoted } from '../../shared/issues'
-import { ProblemError } from '../../shared/problem'
-import { fromBase64, toBase64Url } from '../base64'
-import type { EdgeContext } from '../context'
-import { sha256Hex } from '../crypto'
-import { readResult } from '../jobs/jobResultStore'
 import {
   createJobRequestSchema,
   createJobResponseSchema,
@@ -12,7 +8,11 @@ import {
   jobResultsSchema,
   jobViewSchema,
   webhookEventSchema,
-} from '../jobs/schemas'
+} from '../../shared/jobSchemas'
+import { ProblemError } from '../../shared/problem'
+import type { EdgeContext } from '../context'
+import { sha256Hex } from '../crypto'
+import { readResult } from '../jobs/jobResultStore'
 import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
 import { publicUrl } from '../security/publicUrl'
 import { webhookUrlRefusal } from '../webhooks/webhookUrl'

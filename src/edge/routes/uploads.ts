@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { type ImageType, SUPPORTED_IMAGE_TYPES } from '../../shared/imageType'
 import { ProblemError } from '../../shared/problem'
+import { createUploadRequestSchema, createUploadResponseSchema } from '../../shared/uploadSchemas'
 import { payloadTooLarge } from '../body/bodyLength'
 import type { EdgeContext } from '../context'
 import { mediaTypeOf } from '../explain/mediaType'
 import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
-import { createUploadRequestSchema, createUploadResponseSchema } from '../uploads/schemas'
 import { buildUploadUrl, newUploadId } from '../uploads/signedUploadUrl'
 import { signUpload } from '../uploads/uploadSigner'
 

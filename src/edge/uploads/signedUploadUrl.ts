@@ -1,5 +1,5 @@
+import { randomBytes, toBase64Url } from '../../shared/base64'
 import { uploadIdSchema } from '../../shared/contract'
-import { randomBytes, toBase64Url } from '../base64'
 import { publicUrl } from '../security/publicUrl'
 import type { EdgeSettings } from '../settings'
 import type { UploadGrant } from './uploadSigner'

@@ -1,4 +1,4 @@
-import { fromBase64, toBase64Url } from '../base64'
+import { fromBase64, toBase64Url } from '../../shared/base64'
 
 /** What a signed upload URL allows: one PUT of one content type, up to maxLength bytes, until expiresAt. */
 export interface UploadGrant {

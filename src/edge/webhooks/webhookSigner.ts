@@ -1,4 +1,4 @@
-import { fromBase64, randomBytes, toBase64 } from '../base64'
+import { fromBase64, randomBytes, toBase64 } from '../../shared/base64'
 
 /** Standard Webhooks signing (https://www.standardwebhooks.com): `whsec_` + base64 key, HMAC-SHA256. */
 

@@ -1,8 +1,8 @@
 import { SELF } from 'cloudflare:test'
 import type { z } from '@hono/zod-openapi'
 import { expect } from 'vitest'
+import type { createJobRequestSchema, JobResults, JobView } from '../../../shared/jobSchemas'
 import { API_KEY } from '../../test/fixtures'
-import type { createJobRequestSchema, JobResults, JobView } from '../schemas'
 
 type CreateJobRequest = z.input<typeof createJobRequestSchema>
 

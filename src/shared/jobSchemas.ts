@@ -4,7 +4,7 @@ import {
   explainOptionsSchema,
   explainResponseSchema,
   imageReferenceShape,
-} from '../../shared/contract'
+} from './contract'
 
 const MAX_JOB_ITEMS = 1000
 const MAX_METADATA_BYTES = 4096
@@ -12,14 +12,16 @@ const MAX_METADATA_BYTES = 4096
 // Flat like Stripe's metadata: simple to index and to pass through RPC, enough to correlate a job.
 const metadataValue = z.union([z.string().max(512), z.number(), z.boolean(), z.null()])
 
+/** An item is explained as `POST /v1/explain` would, with the job's model and the item's own options. */
 export const jobItemSchema = explainOptionsSchema
-  .pick({ topK: true, classes: true })
+  .omit({ model: true })
   .extend(imageReferenceShape)
   .strict()
   .refine(...exactlyOneImageReference)
   .openapi('JobItem')
 
-export type JobItemSpec = z.infer<typeof jobItemSchema>
+/** An item as stored: what the client asked; the consumer applies the defaults when it runs the item. */
+export type JobItemSpec = z.input<typeof jobItemSchema>
 
 export const createJobRequestSchema = z
   .object({
