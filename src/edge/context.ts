@@ -1,4 +1,5 @@
 import type { RequestIdVariables } from 'hono/request-id'
+import type { BodyHold } from './body/heldBodies'
 import type { EdgeServices } from './services'
 
 /** The Hono context of the edge, typed once: bindings plus what the middlewares establish. */
@@ -10,5 +11,7 @@ export type EdgeContext = {
     services: EdgeServices
     /** SHA-256 of the caller's API key: what rate limits and logs refer to, never the key itself. */
     apiKeyId: string
+    /** This request's share of the isolate's byte budget (middleware/bodyBudget), on `/v1/*`. */
+    bodyHold: BodyHold
   }
 }

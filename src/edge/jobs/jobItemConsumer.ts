@@ -11,13 +11,15 @@ import { storeResult } from './jobResultStore'
  * JOB_ITEM_MAX_ATTEMPTS, then the item fails with the last reason; it is never dropped.
  */
 async function runItem(env: Env, message: Message<JobItemMessage>): Promise<void> {
-  const { settings, explainer } = servicesOf(env)
+  const { settings, explainer, heldBodies } = servicesOf(env)
   const { jobId, index } = message.body
   const tracker = env.JOBS.get(env.JOBS.idFromString(jobId))
   const work = await tracker.startItem(index)
   if (!work) return message.ack()
+  // An item holds its image until it is explained, as a request does: the same isolate budget bounds both.
+  const hold = heldBodies.hold(settings.MAX_BUFFERED_BODY_BYTES)
   try {
-    const image = await referencedImage(env.BLOBS, settings, work.spec, work.owner)
+    const image = await referencedImage(env.BLOBS, settings, work.spec, work.owner, hold.take)
     const { imageUrl, uploadId, ...itemOptions } = work.spec
     const options = explainOptionsSchema.parse({ model: work.model, ...itemOptions })
     const { result } = await explainer.explain(
@@ -35,6 +37,8 @@ async function runItem(env: Env, message: Message<JobItemMessage>): Promise<void
       await tracker.retryItem(index, reason, delaySeconds * 1000)
       return message.retry({ delaySeconds })
     }
+  } finally {
+    hold.release()
   }
   message.ack()
 }

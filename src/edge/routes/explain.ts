@@ -144,6 +144,7 @@ async function readJson(c: Context<EdgeContext>): Promise<ExplainRequest> {
     c.var.services.settings,
     { imageUrl, uploadId },
     c.get('apiKeyId'),
+    c.var.bodyHold.take,
   )
   return { image, options }
 }

@@ -5,7 +5,7 @@ import { blockedHostReason } from './addressPolicy'
 import { safeFetchImage } from './safeFetch'
 
 const base = inject('standinUrl')
-const dev = { maxBytes: 64 * 1024, timeoutMs: 1000, allowLoopbackHttp: true }
+const dev = { maxBytes: 64 * 1024, timeoutMs: 1000, allowLoopbackHttp: true, reserve: () => {} }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -77,6 +77,23 @@ describe('safeFetchImage', () => {
 
   it('cuts off bodies over the size limit while streaming', async () => {
     expect(await codeOf(safeFetchImage(`${base}/images/endless`, dev))).toBe('413 payload_too_large')
+  })
+
+  it("takes the image's bytes from the budget before reading them: the declared length, else the limit", async () => {
+    const taken: number[] = []
+    const image = await safeFetchImage(`${base}/images/photo.jpg`, { ...dev, reserve: (n) => taken.push(n) })
+    expect(taken).toEqual([image.bytes.length])
+    await codeOf(safeFetchImage(`${base}/images/endless`, { ...dev, reserve: (n) => taken.push(n) }))
+    expect(taken).toEqual([image.bytes.length, dev.maxBytes])
+  })
+
+  it('reads nothing of an image the budget has no room for', async () => {
+    const full = () => {
+      throw new ProblemError('edge_busy', 'full', { retryAfter: 1 })
+    }
+    expect(await codeOf(safeFetchImage(`${base}/images/endless`, { ...dev, reserve: full }))).toBe(
+      '503 edge_busy',
+    )
   })
 
   it('gives up after the time limit', async () => {

@@ -9,6 +9,8 @@ export interface SafeFetchOptions {
   /** Local development only: lets `http://127.0.0.1/...` through (an image server next to the stack). */
   allowLoopbackHttp: boolean
   maxRedirects?: number
+  /** Takes the image's bytes of the isolate's budget before they are read, or throws (`BodyHold.take`). */
+  reserve: (bytes: number) => void
 }
 
 const rejected = (detail: string) => new ProblemError('image_url_rejected', detail)
@@ -82,9 +84,13 @@ export async function safeFetchImage(raw: string, options: SafeFetchOptions): Pr
       throw unreachable(`The image host answered ${response.status}.`)
     }
     const length = Number(response.headers.get('Content-Length') ?? 0)
-    if (length > options.maxBytes) {
+    try {
+      if (length > options.maxBytes) throw payloadTooLarge(options.maxBytes)
+      // Without a declared length the download may run up to the limit.
+      options.reserve(length > 0 ? length : options.maxBytes)
+    } catch (error) {
       await response.body.cancel()
-      throw payloadTooLarge(options.maxBytes)
+      throw error
     }
     const bytes = await readLimited(response.body, options.maxBytes).catch((error: unknown) => {
       if (error instanceof ProblemError) throw error

@@ -101,7 +101,10 @@ function serveImage(url: URL, response: ServerResponse) {
   switch (url.pathname) {
     case '/images/photo.jpg':
       return void response
-        .writeHead(200, { 'Content-Type': url.searchParams.get('type') ?? 'image/jpeg' })
+        .writeHead(200, {
+          'Content-Type': url.searchParams.get('type') ?? 'image/jpeg',
+          'Content-Length': jpeg.length,
+        })
         .end(jpeg)
     case '/images/page.html':
       return void response.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><p>Not here.')

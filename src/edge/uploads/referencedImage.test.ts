@@ -1,6 +1,9 @@
+import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { app } from '../app'
 import { uploadImage } from '../jobs/test/jobClient'
-import { explain, jpeg, seedApiKey, testSettings } from '../test/fixtures'
+import { servicesOf } from '../services'
+import { API_KEY, explain, jpeg, seedApiKey, testSettings } from '../test/fixtures'
 
 beforeAll(() => Promise.all([seedApiKey(), seedApiKey('other-key')]))
 afterEach(() => vi.useRealTimers())
@@ -27,6 +30,33 @@ describe('POST /v1/explain with an uploadId', () => {
     const raw = await explain(bytes, { query: '?topK=1' })
     expect(raw.headers.get('X-Cache')).toBe('HIT')
     expect(((await raw.json()) as { id: string }).id).toBe(((await byUpload.json()) as { id: string }).id)
+  })
+
+  it("takes the upload's size from the isolate's budget before reading it, like a body", async () => {
+    const uploadId = await uploadImage(jpeg(`budget-${crypto.randomUUID()}`))
+    // An isolate of its own (its own env), whose budget another request nearly fills.
+    const bindings = { ...env, MAX_BUFFERED_BODY_BYTES: '1000' }
+    const { heldBodies } = servicesOf(bindings)
+    const explainByUpload = () =>
+      app.request(
+        '/v1/explain',
+        {
+          method: 'POST',
+          body: JSON.stringify({ uploadId, topK: 1 }),
+          headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+        },
+        bindings,
+      )
+    const other = heldBodies.reserve(990, 1000) as () => void
+    const refused = await explainByUpload()
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('Retry-After')).toBe('1')
+    expect(await refused.json()).toMatchObject({ code: 'edge_busy' })
+    expect(heldBodies.held).toBe(990)
+    other()
+    // Alone, a request is admitted whatever it holds; and it gives everything back when answered.
+    expect((await explainByUpload()).status).toBe(200)
+    expect(heldBodies.held).toBe(0)
   })
 
   it('answers 404 for an upload that never received its bytes', async () => {

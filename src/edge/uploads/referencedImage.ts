@@ -3,7 +3,7 @@ import { quoted } from '../../shared/issues'
 import { mediaTypeOf } from '../explain/mediaType'
 import { safeFetchImage } from '../security/safeFetch'
 import type { EdgeSettings } from '../settings'
-import { loadUpload } from './uploadStore'
+import { loadUpload, type Reserve } from './uploadStore'
 
 export type ReferenceSettings = Pick<
   EdgeSettings,
@@ -13,24 +13,25 @@ export type ReferenceSettings = Pick<
 /**
  * The bytes of an image named rather than sent, for `POST /v1/explain` with JSON and for job items alike:
  * an earlier upload of the same API key (`apiKeyId`), or else a URL fetched under the Security rules.
- * The schemas ensure exactly one is given.
+ * The schemas ensure exactly one is given. Its bytes are taken from the isolate's budget (`reserve`) before
+ * they are read.
  */
 export async function referencedImage(
   blobs: R2Bucket,
   settings: ReferenceSettings,
   reference: { uploadId?: string; imageUrl?: string },
   apiKeyId: string,
+  reserve: Reserve,
 ): Promise<ImageBytes> {
   if (reference.uploadId !== undefined) {
-    return loadUpload(blobs, reference.uploadId, {
-      owner: apiKeyId,
-      retentionSeconds: settings.UPLOAD_RETENTION_SECONDS,
-    })
+    const access = { owner: apiKeyId, retentionSeconds: settings.UPLOAD_RETENTION_SECONDS }
+    return loadUpload(blobs, reference.uploadId, access, reserve)
   }
   const fetched = await safeFetchImage(reference.imageUrl ?? '', {
     maxBytes: settings.MAX_BODY_BYTES,
     timeoutMs: settings.IMAGE_FETCH_TIMEOUT_MS,
     allowLoopbackHttp: settings.ALLOW_LOOPBACK_HTTP,
+    reserve,
   })
   return { bytes: fetched.bytes, contentType: fetchedImageType(fetched) }
 }

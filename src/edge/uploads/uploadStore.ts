@@ -51,6 +51,9 @@ export interface UploadAccess {
   retentionSeconds: number
 }
 
+/** Takes `bytes` of the isolate's budget before they are read, or throws (`BodyHold.take`). */
+export type Reserve = (bytes: number) => void
+
 // An R2 lifecycle rule deletes uploads/ in production (README), but in whole days, up to a day late and never
 // locally; checking the age on every read makes retention exact without a cron sweep that lists the bucket.
 const isExpired = (object: R2Object, retentionSeconds: number) =>
@@ -64,6 +67,7 @@ export async function loadUpload(
   bucket: R2Bucket,
   uploadId: string,
   access: UploadAccess,
+  reserve: Reserve,
 ): Promise<ImageBytes> {
   const object = await bucket.get(key(uploadId))
   if (
@@ -72,7 +76,14 @@ export async function loadUpload(
     isExpired(object, access.retentionSeconds)
   ) {
     const detail = `No image was uploaded for ${uploadId} with this API key, or it has expired.`
+    await object?.body.cancel()
     throw new ProblemError('upload_not_found', detail)
+  }
+  try {
+    reserve(object.size)
+  } catch (error) {
+    await object.body.cancel()
+    throw error
   }
   return {
     bytes: new Uint8Array(await object.arrayBuffer()),
