@@ -55,6 +55,8 @@ export const settingsSchema = z.object({
   CACHE_TTL_SECONDS: positive,
   RATE_LIMIT_PER_MINUTE: positive,
   IMAGE_FETCH_TIMEOUT_MS: positive,
+  /** DNS over HTTPS (JSON API) that `imageUrl` and webhook host names are resolved with before they are called. */
+  DNS_RESOLVER_URL: z.url({ protocol: /^https?$/ }),
   /** `imageUrl` and webhooks may use http on loopback (the local stack only). */
   ALLOW_LOOPBACK_HTTP: flag,
   UPLOAD_URL_TTL_SECONDS: positive,

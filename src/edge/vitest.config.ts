@@ -18,6 +18,8 @@ export default defineConfig({
           MAX_BODY_BYTES: String(64 * 1024),
           // Job tests: webhooks go to the loopback receiver; item and webhook retries come without long waits.
           ALLOW_LOOPBACK_HTTP: 'true',
+          // Host names of imageUrls and webhooks resolve by the stand-in's table (test/standinWorker.ts).
+          DNS_RESOLVER_URL: `${inject('standinUrl')}/dns-query`,
           JOB_ITEM_RETRY_BASE_SECONDS: '0',
           WEBHOOK_RETRY_SCHEDULE: '0.3,0.1,0.1,0.1,0.1,0.1,0.1',
           WEBHOOK_TIMEOUT_MS: '500',

@@ -1,15 +1,35 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
 import type { JobView } from '../../src/shared/jobSchemas'
 import { LocalStack } from './localStack'
 
-// `.invalid` never resolves (RFC 6761): the runtime's fetch fails in DNS, here and on any network.
+// `.invalid` never resolves (RFC 6761): the runtime's own fetch fails in DNS, here and on any network. The edge's
+// resolver (a stand-in on loopback) gives the names a public address, so that the edge goes on to fetch them.
 const IMAGE_HOST = 'images.invalid'
 const HOOK_HOST = 'hooks.invalid'
 
+/** A DNS-over-HTTPS JSON resolver that answers every name with one public IPv4 address. */
+async function startResolver(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const name = new URL(request.url ?? '/', 'http://resolver').searchParams.get('name')
+    const isA = new URL(request.url ?? '/', 'http://resolver').searchParams.get('type') === 'A'
+    const Answer = isA ? [{ name, type: 1, TTL: 60, data: '93.184.216.34' }] : []
+    response
+      .writeHead(200, { 'Content-Type': 'application/dns-json' })
+      .end(JSON.stringify({ Status: 0, Answer }))
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  return server
+}
+
 describe.skipIf(!hasModelPack() || !hasSampleImages())('the local stack’s logs', () => {
-  const stack = new LocalStack({ WEBHOOK_RETRY_SCHEDULE: '0.2', JOB_ITEM_RETRY_BASE_SECONDS: '0' })
+  let resolver: Server
+  // DNS_RESOLVER_URL is set once the resolver listens, before the stack starts.
+  const settings: Record<string, string> = { WEBHOOK_RETRY_SCHEDULE: '0.2', JOB_ITEM_RETRY_BASE_SECONDS: '0' }
+  const stack = new LocalStack(settings)
   const auth = () => ({ Authorization: `Bearer ${stack.apiKey}` })
   const json = (body: unknown) => ({
     method: 'POST',
@@ -17,8 +37,15 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())('the local stack’s logs
     body: JSON.stringify(body),
   })
 
-  beforeAll(() => stack.start())
-  afterAll(() => stack.stop())
+  beforeAll(async () => {
+    resolver = await startResolver()
+    settings.DNS_RESOLVER_URL = `http://127.0.0.1:${(resolver.address() as AddressInfo).port}/`
+    await stack.start()
+  })
+  afterAll(async () => {
+    await stack.stop()
+    resolver?.close()
+  })
 
   it('hold no error when clients’ URLs fail, one warning per failed fetch instead', async () => {
     const form = new FormData()

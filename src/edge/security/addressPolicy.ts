@@ -7,12 +7,12 @@
  * spelling (`2130706433`, `0x7f.1`, `127.1`) as a dotted quad and IPv6 as hex groups (`[::127.0.0.1]` is
  * `[::7f00:1]`).
  *
- * A host name is judged by the name alone: Workers have no DNS API, fetch() resolves names inside the runtime,
- * so the address a name resolves to is out of this code's sight. DNS over HTTPS would cost a round trip and
- * still not bind the connection to the address checked (a rebinding name answers differently the second time).
- * Deployed, subrequests leave from Cloudflare's network, which does not route into private ranges; locally,
- * workerd (miniflare's "internet" network) connects to private addresses too, so a name pointing at one gets
- * through on the local stack only.
+ * A host name is judged here by the name (local and metadata names), then by every address it resolves to
+ * (`hostResolver.ts`, DNS over HTTPS: Workers have no DNS API, and fetch() resolves inside the runtime). That
+ * check cannot bind the connection to the address checked: a rebinding name may answer differently to the
+ * runtime a moment later. Deployed, subrequests leave from Cloudflare's network, which does not route into
+ * private ranges, and that closes the gap; on the local stack workerd connects anywhere, and the resolved check is
+ * what stands.
  */
 
 /** `public`: may be called; `refused`; or judged by the IPv4 address(es) the block carries. */
@@ -173,8 +173,11 @@ const bare = (hostname: string) =>
     .replace(/\.$/, '')
     .toLowerCase()
 
+/** An IP address written as a host (`URL.hostname`, brackets or not), not a name to resolve. */
+export const isIpLiteral = (hostname: string) => parseAddress(bare(hostname)) !== undefined
+
 /** Loopback for the local stack's http exception: 127.0.0.0/8, ::1 or IPv4-mapped 127.0.0.0/8, or localhost. */
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
   const host = bare(hostname)
   const address = parseAddress(host)
   if (!address) return host === 'localhost'

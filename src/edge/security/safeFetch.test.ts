@@ -5,7 +5,13 @@ import { blockedHostReason } from './addressPolicy'
 import { safeFetchImage } from './safeFetch'
 
 const base = inject('standinUrl')
-const dev = { maxBytes: 64 * 1024, timeoutMs: 1000, allowLoopbackHttp: true, reserve: () => {} }
+const dev = {
+  maxBytes: 64 * 1024,
+  timeoutMs: 1000,
+  allowLoopbackHttp: true,
+  resolverUrl: `${base}/dns-query`,
+  reserve: () => {},
+}
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -59,9 +65,35 @@ describe('safeFetchImage', () => {
     )
   })
 
+  it.each([
+    ['private.example', 'resolves to 10.0.0.7: private-use'],
+    ['loopback6.example', 'resolves to ::1: loopback'],
+    ['mapped.example', 'IPv4-mapped (::ffff:0:0/96, RFC 4291) of 169.254.169.254: link-local'],
+    ['cname.example', 'resolves to 192.168.1.20: private-use'],
+  ])('refuses a name by the addresses it resolves to: %s', async (host, reason) => {
+    const refused = await safeFetchImage(`https://${host}/photo.jpg`, dev).catch((e: unknown) => e)
+    expect(refused).toMatchObject({ code: 'image_url_rejected', status: 400 })
+    expect((refused as ProblemError).detail).toContain(reason)
+  })
+
+  it('calls nothing for a name without an address, and calls a name with public addresses only', async () => {
+    for (const host of ['missing.example', 'nothing.example', 'servfail.example']) {
+      const unresolved = await safeFetchImage(`https://${host}/a.jpg`, dev).catch((e: unknown) => e)
+      expect(unresolved).toMatchObject({ code: 'image_url_unreachable' })
+      expect((unresolved as ProblemError).detail).toMatch(/could not be resolved|does not resolve/)
+    }
+    // Resolved and public: the fetch itself is made (and fails here, where the machine has no DNS of its own).
+    const called = await safeFetchImage('https://public.example/a.jpg', dev).catch((e: unknown) => e)
+    expect((called as ProblemError).detail).toMatch(/could not be reached|No answer within/)
+  })
+
   it('re-checks every redirect target', async () => {
     const to = encodeURIComponent('http://169.254.169.254/latest/meta-data/')
     expect(await codeOf(safeFetchImage(`${base}/images/redirect?to=${to}`, dev))).toBe(
+      '400 image_url_rejected',
+    )
+    const byName = encodeURIComponent('https://private.example/cam.jpg')
+    expect(await codeOf(safeFetchImage(`${base}/images/redirect?to=${byName}`, dev))).toBe(
       '400 image_url_rejected',
     )
     const ok = encodeURIComponent(`${base}/images/photo.jpg`)

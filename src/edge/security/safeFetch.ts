@@ -2,12 +2,15 @@ import type { ImageBytes } from '../../shared/imageType'
 import { ProblemError } from '../../shared/problem'
 import { payloadTooLarge } from '../body/bodyLength'
 import { urlRefusal } from './addressPolicy'
+import { resolvedHostRefusal } from './hostResolver'
 
 export interface SafeFetchOptions {
   maxBytes: number
   timeoutMs: number
   /** Local development only: lets `http://127.0.0.1/...` through (an image server next to the stack). */
   allowLoopbackHttp: boolean
+  /** The DNS-over-HTTPS resolver that host names are checked with (DNS_RESOLVER_URL). */
+  resolverUrl: string
   maxRedirects?: number
   /** Takes the image's bytes of the isolate's budget before they are read, or throws (`BodyHold.take`). */
   reserve: (bytes: number) => void
@@ -27,6 +30,13 @@ function checkUrl(raw: string, options: SafeFetchOptions, base?: URL): URL {
   const refusal = urlRefusal(url, options.allowLoopbackHttp)
   if (refusal) throw rejected(refusal)
   return url
+}
+
+/** Refuses `url` by the addresses its host resolves to now, before anything is sent to it. */
+async function checkResolved(url: URL, options: SafeFetchOptions, signal: AbortSignal): Promise<void> {
+  const verdict = await resolvedHostRefusal(url, { ...options, signal })
+  if (verdict && 'refused' in verdict) throw rejected(verdict.refused)
+  if (verdict) throw unreachable(verdict.unresolved)
 }
 
 async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
@@ -54,15 +64,14 @@ async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): 
 
 /**
  * Fetches a user-supplied image URL under the Security rules of the API (`addressPolicy.ts`): https only, no
- * special-purpose, local or metadata targets, every redirect re-checked, one time budget and a size cap while
- * streaming. Names that resolve to private addresses cannot be caught here (Workers have no DNS API; see
- * addressPolicy.ts); Cloudflare's network does not route Worker subrequests into private ranges, which closes
- * that gap in production.
+ * special-purpose, local or metadata targets, by name and by every address the name resolves to
+ * (`hostResolver.ts`), every redirect re-checked, one time budget and a size cap while streaming.
  */
 export async function safeFetchImage(raw: string, options: SafeFetchOptions): Promise<ImageBytes> {
   const signal = AbortSignal.timeout(options.timeoutMs)
   let url = checkUrl(raw, options)
   for (let redirects = 0; ; redirects++) {
+    await checkResolved(url, options, signal)
     let response: Response
     try {
       response = await fetch(url, { redirect: 'manual', signal, headers: { Accept: 'image/*' } })

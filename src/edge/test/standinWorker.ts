@@ -124,6 +124,41 @@ function serveImage(url: URL, response: ServerResponse) {
   }
 }
 
+/**
+ * A DNS-over-HTTPS resolver (JSON API) for the names imageUrl and webhook tests use: [RCODE, [type, address]...].
+ * Any other name gets SERVFAIL (2).
+ */
+const DNS: Record<string, [number, [number, string][]]> = {
+  'public.example': [0, [[1, '93.184.216.34']]],
+  'private.example': [
+    0,
+    [
+      [1, '93.184.216.34'],
+      [1, '10.0.0.7'],
+    ],
+  ],
+  'loopback6.example': [0, [[28, '::1']]],
+  'mapped.example': [0, [[28, '::ffff:169.254.169.254']]],
+  'cname.example': [
+    0,
+    [
+      [5, 'printer.internal.'],
+      [1, '192.168.1.20'],
+    ],
+  ],
+  'nothing.example': [0, []],
+  'missing.example': [3, []],
+}
+
+function serveDns(url: URL, response: ServerResponse) {
+  const name = url.searchParams.get('name') ?? ''
+  const type = url.searchParams.get('type') === 'AAAA' ? 28 : 1
+  const [status, records] = DNS[name] ?? [2, []]
+  const answer = records.map(([t, data]) => ({ name, type: t, TTL: 60, data }))
+  const body = { Status: status, Answer: answer.filter((r) => r.type === type || r.type === 5) }
+  response.writeHead(200, { 'Content-Type': 'application/dns-json' }).end(JSON.stringify(body))
+}
+
 function startStandin(): Promise<Server> {
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://standin')
@@ -136,6 +171,7 @@ function startStandin(): Promise<Server> {
       return
     }
     if (url.pathname.startsWith('/images/')) return serveImage(url, response)
+    if (url.pathname === '/dns-query') return serveDns(url, response)
     const match = /^\/w\/([\w-]+)(\/.*)$/.exec(url.pathname)
     if (!match?.[1]) return void response.writeHead(404).end()
     const [name, path] = [match[1], match[2]]

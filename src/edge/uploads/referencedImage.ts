@@ -7,7 +7,11 @@ import { loadUpload, type Reserve } from './uploadStore'
 
 export type ReferenceSettings = Pick<
   EdgeSettings,
-  'UPLOAD_RETENTION_SECONDS' | 'MAX_BODY_BYTES' | 'IMAGE_FETCH_TIMEOUT_MS' | 'ALLOW_LOOPBACK_HTTP'
+  | 'UPLOAD_RETENTION_SECONDS'
+  | 'MAX_BODY_BYTES'
+  | 'IMAGE_FETCH_TIMEOUT_MS'
+  | 'ALLOW_LOOPBACK_HTTP'
+  | 'DNS_RESOLVER_URL'
 >
 
 /**
@@ -31,6 +35,7 @@ export async function referencedImage(
     maxBytes: settings.MAX_BODY_BYTES,
     timeoutMs: settings.IMAGE_FETCH_TIMEOUT_MS,
     allowLoopbackHttp: settings.ALLOW_LOOPBACK_HTTP,
+    resolverUrl: settings.DNS_RESOLVER_URL,
     reserve,
   })
   return { bytes: fetched.bytes, contentType: fetchedImageType(fetched) }

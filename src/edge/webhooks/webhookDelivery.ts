@@ -1,3 +1,4 @@
+import { resolvedHostRefusal } from '../security/hostResolver'
 import type { EdgeSettings } from '../settings'
 import { signWebhook } from './webhookSigner'
 import { webhookUrlRefusal } from './webhookUrl'
@@ -23,12 +24,19 @@ export interface DeliveryOutcome {
  * so a receiver cannot bounce the call to an address the URL rules forbid), and the answer body is ignored.
  */
 export async function deliverWebhook(
-  settings: Pick<EdgeSettings, 'ALLOW_LOOPBACK_HTTP' | 'WEBHOOK_TIMEOUT_MS'>,
+  settings: Pick<EdgeSettings, 'ALLOW_LOOPBACK_HTTP' | 'WEBHOOK_TIMEOUT_MS' | 'DNS_RESOLVER_URL'>,
   message: WebhookMessage,
 ): Promise<DeliveryOutcome> {
   const refusal = webhookUrlRefusal(message.url, settings.ALLOW_LOOPBACK_HTTP)
   if (refusal) return { ok: false, error: refusal }
   const timeoutMs = settings.WEBHOOK_TIMEOUT_MS
+  const signal = AbortSignal.timeout(timeoutMs)
+  const resolved = await resolvedHostRefusal(new URL(message.url), {
+    resolverUrl: settings.DNS_RESOLVER_URL,
+    allowLoopbackHttp: settings.ALLOW_LOOPBACK_HTTP,
+    signal,
+  })
+  if (resolved) return { ok: false, error: 'refused' in resolved ? resolved.refused : resolved.unresolved }
   const headers = await signWebhook(
     message.secret,
     message.messageId,
@@ -41,7 +49,7 @@ export async function deliverWebhook(
       body: message.body,
       redirect: 'manual',
       headers: { 'Content-Type': 'application/json', 'User-Agent': 't-tame-webhooks/1', ...headers },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     })
     await response.body?.cancel()
     return { ok: response.ok, responseStatus: response.status }

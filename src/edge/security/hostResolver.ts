@@ -1,0 +1,78 @@
+import { quoted } from '../../shared/issues'
+import { blockedHostReason, isIpLiteral, isLoopback } from './addressPolicy'
+
+/** A record type of the DNS JSON API: A (IPv4) or AAAA (IPv6). */
+const ADDRESS_TYPES = { A: 1, AAAA: 28 } as const
+/** DNS RCODEs: NOERROR; NXDOMAIN, the name does not exist. */
+const NOERROR = 0
+const NXDOMAIN = 3
+
+interface DnsJsonAnswer {
+  Status: number
+  Answer?: { type: number; data: string }[]
+}
+
+/** What a host name resolves to now: its addresses, or why there are none. */
+export type Resolution = { addresses: string[] } | { unresolved: string }
+
+/**
+ * The A and AAAA addresses of `host`, asked of a DNS-over-HTTPS resolver's JSON API (`resolverUrl`, e.g.
+ * https://cloudflare-dns.com/dns-query): Workers have no DNS API of their own, and fetch() resolves inside the
+ * runtime, out of sight. CNAME chains are followed by the resolver; the answer's address records are the ends.
+ */
+export async function resolveHost(
+  host: string,
+  resolverUrl: string,
+  signal?: AbortSignal,
+): Promise<Resolution> {
+  const ask = async (type: keyof typeof ADDRESS_TYPES) => {
+    const url = new URL(resolverUrl)
+    url.searchParams.set('name', host)
+    url.searchParams.set('type', type)
+    const response = await fetch(url, { headers: { Accept: 'application/dns-json' }, signal })
+    if (!response.ok) throw new Error(`the resolver answered ${response.status}`)
+    const answer = (await response.json()) as DnsJsonAnswer
+    if (answer.Status === NXDOMAIN) return 'nxdomain' as const
+    if (answer.Status !== NOERROR) throw new Error(`the resolver answered RCODE ${answer.Status}`)
+    return (answer.Answer ?? []).filter((record) => record.type === ADDRESS_TYPES[type]).map((r) => r.data)
+  }
+  let answers: (string[] | 'nxdomain')[]
+  try {
+    answers = await Promise.all([ask('A'), ask('AAAA')])
+  } catch (error) {
+    const reason = error instanceof Error && error.name !== 'TypeError' ? error.message : 'no answer'
+    return { unresolved: `The name ${quoted(host)} could not be resolved (${reason}).` }
+  }
+  const addresses = answers.flatMap((answer) => (answer === 'nxdomain' ? [] : answer))
+  if (addresses.length === 0)
+    return { unresolved: `The name ${quoted(host)} does not resolve to an address.` }
+  return { addresses }
+}
+
+export interface ResolverOptions {
+  /** A DNS-over-HTTPS JSON endpoint (DNS_RESOLVER_URL). */
+  resolverUrl: string
+  /** The local stack's http exception: loopback hosts (`localhost` too) are called without asking DNS. */
+  allowLoopbackHttp: boolean
+  signal?: AbortSignal
+}
+
+/**
+ * Why `url` (already allowed by `urlRefusal`) must not be called, judged by every address its host name resolves
+ * to now: a public-looking name that points at 127.0.0.1, 10.x or the metadata address is refused like the address
+ * itself. `unresolved` when the name has no address or the resolver gave no answer: nothing is called then
+ * either. An IP literal was judged as it is by `urlRefusal`.
+ */
+export async function resolvedHostRefusal(
+  url: URL,
+  options: ResolverOptions,
+): Promise<{ refused: string } | { unresolved: string } | undefined> {
+  if (isIpLiteral(url.hostname) || (options.allowLoopbackHttp && isLoopback(url.hostname))) return undefined
+  const resolution = await resolveHost(url.hostname, options.resolverUrl, options.signal)
+  if ('unresolved' in resolution) return resolution
+  for (const address of resolution.addresses) {
+    const reason = blockedHostReason(address)
+    if (reason) return { refused: `The URL's host ${quoted(url.hostname)} resolves to ${reason}.` }
+  }
+  return undefined
+}
