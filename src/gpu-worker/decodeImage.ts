@@ -1,7 +1,7 @@
 import sharp, { type Sharp } from 'sharp'
+import { type Crop, type InputPlan, planInput, storedInput, storedPoint } from '../shared/inputGeometry'
 import type { Manifest } from '../shared/manifest'
 import { type ImageFormat, sniffImageFormat } from './imageFormat'
-import { type Crop, type InputPlan, planInput, storedInput, storedPoint } from './inputGeometry'
 import { ProblemError } from './problem'
 
 export interface DecodeLimits {

@@ -1,9 +1,9 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { TURBO } from './colormap'
+import { TURBO } from '../shared/colormap'
+import type { Crop } from '../shared/inputGeometry'
 import { type DisplayImage, decodeImage } from './decodeImage'
 import type { SaliencyMap } from './explanationMap'
-import type { Crop } from './inputGeometry'
 import { cropOnDisplay, OVERLAY_OPACITY, renderOverlays } from './renderOverlay'
 import { solid } from './testing/images'
 

@@ -1,8 +1,8 @@
 import sharp from 'sharp'
-import { TURBO } from './colormap'
+import { TURBO } from '../shared/colormap'
+import type { Crop } from '../shared/inputGeometry'
 import type { DisplayImage } from './decodeImage'
 import { type SaliencyMap, toGray8 } from './explanationMap'
-import type { Crop } from './inputGeometry'
 import { paletteChunks, withPalette } from './pngPalette'
 
 /** Opacity of the heat colours over the photo: enough to read the map, enough to see the photo. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { predictionSchema } from '../shared/contract'
+import type { predictionSchema } from './contract'
 
 export type Prediction = z.infer<typeof predictionSchema>
 
