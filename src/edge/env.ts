@@ -30,4 +30,6 @@ export interface Env {
   JOB_RETENTION_SECONDS: string
   WEBHOOK_TIMEOUT_MS: string
   WEBHOOK_RETRY_SCHEDULE: string
+  /** The key the demo page at `/` calls the API with; `npm start` sets its development key, production none. */
+  DEMO_API_KEY?: string
 }

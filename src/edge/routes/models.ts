@@ -1,9 +1,17 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import { type ModelInfo, type ModelListEntry, modelInfoSchema, modelListSchema } from '../../shared/contract'
+import {
+  type Model,
+  type ModelInfo,
+  type ModelListEntry,
+  modelListSchema,
+  modelSchema,
+} from '../../shared/contract'
 import type { EdgeContext } from '../context'
+import type { Env } from '../env'
 import { listModels, resolveModel } from '../models/modelCatalog'
 import { problemResponses, validationHook } from '../problem/openapi'
 import { publicUrl } from '../security/publicUrl'
+import { modelFileUrl } from './modelFiles'
 
 /** Anything but `true`/`false` is 400 `bad_options`, as every invalid option at the edge (`validationHook`). */
 const listQuery = z.object({
@@ -55,26 +63,34 @@ const modelRoute = createRoute({
   responses: {
     200: {
       description: 'The model; `labels[i]` is the label of class id `i`.',
-      content: { 'application/json': { schema: modelInfoSchema } },
+      content: { 'application/json': { schema: modelSchema } },
     },
     ...problemResponses(401, 404, 429, 503),
   },
 })
 
+/** A model as the workers list it, with the public link to its ONNX graph. */
+function publicModel(model: ModelInfo, env: Env): Model {
+  return { ...model, onnx: { ...model.onnx, url: modelFileUrl(env, model.onnx.sha256) } }
+}
+
 /** A model as the list shows it: whole, or without its labels when asked `labels=false`; either way linked. */
-function listEntry(model: ModelInfo, origin: string, withLabels: boolean): ModelListEntry {
+function listEntry(model: Model, env: Env, withLabels: boolean): ModelListEntry {
   const { labels: _, ...slim } = model
-  const labelsUrl = `${origin}/v1/models/${model.id}@${model.version}`
+  const labelsUrl = publicUrl(env, `/v1/models/${model.id}@${model.version}`)
   return withLabels ? { ...model, labelsUrl } : { ...slim, labelsUrl }
 }
 
 export const modelRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook })
   .openapi(listRoute, async (c) => {
-    const origin = publicUrl(c.env, '')
     const withLabels = c.req.valid('query').labels === 'true'
     const models = await listModels(c.env, c.get('requestId'))
-    return c.json({ models: models.map((model) => listEntry(model, origin, withLabels)) }, 200)
+    return c.json(
+      { models: models.map((model) => listEntry(publicModel(model, c.env), c.env, withLabels)) },
+      200,
+    )
   })
-  .openapi(modelRoute, async (c) =>
-    c.json(resolveModel(await listModels(c.env, c.get('requestId')), c.req.valid('param').id, 404), 200),
-  )
+  .openapi(modelRoute, async (c) => {
+    const model = resolveModel(await listModels(c.env, c.get('requestId')), c.req.valid('param').id, 404)
+    return c.json(publicModel(model, c.env), 200)
+  })

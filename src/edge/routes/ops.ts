@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { Scalar } from '@scalar/hono-api-reference'
+import { STATIC_ASSETS } from '../../shared/staticAssets'
 import type { EdgeContext } from '../context'
 
 const healthRoute = createRoute({
@@ -17,5 +18,15 @@ const healthRoute = createRoute({
 /** Unauthenticated operations: liveness, the OpenAPI document and the rendered reference. */
 export const opsRoutes = new OpenAPIHono<EdgeContext>()
   .openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200))
-  // The reference page loads Scalar's script from its CDN; it is the only thing at the edge that needs the network.
-  .get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'T-TAME Explain API' }))
+  // Scalar's bundle is a static asset of the edge (pinned in package.json, copied by the page build): the
+  // reference renders offline; no fonts or anything else from the internet.
+  .get(
+    '/docs',
+    Scalar({
+      url: '/openapi.json',
+      pageTitle: 'T-TAME Explain API',
+      cdn: STATIC_ASSETS.scalarBundle,
+      withDefaultFonts: false,
+      telemetry: false,
+    }),
+  )
