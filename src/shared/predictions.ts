@@ -18,3 +18,8 @@ export function topPredictions(logits: Float32Array, labels: readonly string[], 
     .sort((a, b) => b.score - a.score)
     .slice(0, k)
 }
+
+/** The graph's `classes` row that asks for the k highest-scoring classes (-r is the r-th, design.md). */
+export function topRanks(k: number): number[] {
+  return Array.from({ length: k }, (_, r) => -(r + 1))
+}

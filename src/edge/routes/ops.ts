@@ -19,7 +19,7 @@ const healthRoute = createRoute({
 export const opsRoutes = new OpenAPIHono<EdgeContext>()
   .openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200))
   // Scalar's bundle is a static asset of the edge (pinned in package.json, copied by the page build): the
-  // reference renders offline; no fonts or anything else from the internet.
+  // reference renders offline, with nothing fetched from the internet (tests/browser/docs.browser.test.ts).
   .get(
     '/docs',
     Scalar({
@@ -28,5 +28,8 @@ export const opsRoutes = new OpenAPIHono<EdgeContext>()
       cdn: STATIC_ASSETS.scalarBundle,
       withDefaultFonts: false,
       telemetry: false,
+      // Its AI agent fetches a document registry through Scalar's proxy, even on a local page.
+      agent: { disabled: true },
+      showDeveloperTools: 'never',
     }),
   )
