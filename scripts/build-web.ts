@@ -11,7 +11,16 @@
  * without the shared data has no gallery, and the page still takes dropped, pasted and chosen photos.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, relative, resolve } from 'node:path'
@@ -105,20 +114,28 @@ export async function buildWeb(sharedDir = resolve(ROOT, process.env.SHARED_DIR 
   return { gallery: gallery.length, files: site.size, written }
 }
 
-/** The site into dist/web, in place: changed files written, files no longer built removed, the folder kept. */
+/** A file being written: another build (a test's stack) running at the same time leaves it alone. */
+const PARTIAL = '.partial-'
+
+/**
+ * The site into dist/web, in place: changed files replaced whole (written beside, then renamed over, so that a
+ * server never reads half a file), files no longer built removed, the folder kept.
+ */
 function writeSite(site: Site): number {
   let written = 0
   for (const [url, bytes] of site) {
     const path = join(WEB_DIST, url)
     if (existsSync(path) && readFileSync(path).equals(bytes)) continue
     mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, bytes)
+    const partial = join(dirname(path), `${PARTIAL}${process.pid}-${basename(path)}`)
+    writeFileSync(partial, bytes)
+    renameSync(partial, path)
     written++
   }
   const built = new Set([...site.keys()].map((url) => join(WEB_DIST, url)))
   for (const entry of readdirSync(WEB_DIST, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name)
-    if (entry.isFile() && !built.has(path)) rmSync(path)
+    if (entry.isFile() && !built.has(path) && !entry.name.startsWith(PARTIAL)) rmSync(path, { force: true })
   }
   return written
 }
