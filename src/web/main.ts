@@ -178,6 +178,8 @@ function wireInputs() {
 async function start() {
   ui.colorBar.style.background = colorBarGradient()
   wireInputs()
+  // The gallery needs no key: it loads while the key and the models do.
+  const gallery = loadGallery()
   api = new Api(await apiKey(ui.keyForm))
   for (;;) {
     try {
@@ -202,10 +204,9 @@ async function start() {
     ),
   )
   model = models.find((m) => m.default) ?? models[0]
-  const gallery = await loadGallery()
-  renderGallery(ui.gallery, gallery, choose)
-  const first = gallery[0]
-  if (first) (ui.gallery.querySelector('button') as HTMLButtonElement).click()
+  const entries = await gallery
+  renderGallery(ui.gallery, entries, choose)
+  if (entries.length > 0) (ui.gallery.querySelector('button') as HTMLButtonElement).click()
   else ui.status.textContent = 'Drop, paste or choose a photo.'
 }
 
