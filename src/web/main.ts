@@ -186,10 +186,7 @@ async function start() {
       models = await api.models()
       break
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) {
-        showError(error instanceof Error ? error.message : String(error))
-        return
-      }
+      if (!(error instanceof ApiError && error.status === 401)) throw error
       forgetKey()
       api = new Api(await askForKey(ui.keyForm, 'The API refused that key.'))
     }
@@ -210,4 +207,4 @@ async function start() {
   else ui.status.textContent = 'Drop, paste or choose a photo.'
 }
 
-void start()
+start().catch((error: unknown) => showError(error instanceof Error ? error.message : String(error)))

@@ -247,6 +247,30 @@ describe('the demo page', async () => {
   )
 
   it.skipIf(gallery.length === 0)(
+    'asks for a key where the edge hands out none (production), keeps it in the browser, asks again if refused',
+    async () => {
+      const context = await browser.newContext({ viewport: DESKTOP })
+      const page = await context.newPage()
+      await offline(page)
+      await page.route('**/demo/config', (route) => route.fulfill({ json: {} }))
+      await page.goto(`${edgeUrl}/`)
+      const form = page.locator('#key-form')
+      await form.waitFor()
+      await page.getByLabel('API key').fill('not-a-key')
+      await page.getByRole('button', { name: 'Use this key' }).click()
+      await expect.poll(() => form.getByRole('status').textContent()).toBe('The API refused that key.')
+      await page.getByLabel('API key').fill(apiKey)
+      await page.getByRole('button', { name: 'Use this key' }).click()
+      await page.getByTestId('overlay').first().waitFor()
+      expect(await form.isHidden()).toBe(true)
+      await page.reload()
+      await page.getByTestId('overlay').first().waitFor()
+      expect(await form.isHidden()).toBe(true)
+      await context.close()
+    },
+  )
+
+  it.skipIf(gallery.length === 0)(
     'fits a 375 px wide phone without sideways scrolling, and works from the keyboard',
     async () => {
       const { page, close } = await open(PHONE)
