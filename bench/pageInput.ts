@@ -40,12 +40,11 @@ async function run(session: InferenceSession, manifest: Manifest, pixels: Float3
     image: new Tensor('float32', pixels, [1, 3, height, width]),
     classes: new Tensor('int64', BigInt64Array.from(classes, BigInt), [1, classes.length]),
   })
+  const classIds = out.class_ids?.data as BigInt64Array
+  const logits = out.logits?.data as Float32Array
   return {
-    top1: Number((out.class_ids?.data as BigInt64Array)[0]),
-    argmax: (out.logits?.data as Float32Array).reduce(
-      (best, v, i, all) => (v > (all[best] ?? v) ? i : best),
-      0,
-    ),
+    top1: Number(classIds[0]),
+    argmax: logits.reduce((best, v, i) => (v > (logits[best] ?? v) ? i : best), 0),
     map: saliencyLevels(out.maps?.data as Float32Array),
   }
 }
