@@ -35,8 +35,8 @@ export class DeviceModel implements Explainer {
   private constructor(
     readonly backend: Backend,
     readonly model: Model,
-    readonly ort: Runtime,
-    readonly session: InferenceSession,
+    private readonly ort: Runtime,
+    private readonly session: InferenceSession,
   ) {}
 
   static async load(model: Model, graph: ArrayBuffer): Promise<DeviceModel> {
