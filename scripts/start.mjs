@@ -2,7 +2,8 @@
 /**
  * `npm start`: the local stack. The edge runs in real workerd (`wrangler dev`, local KV, R2, Durable Objects
  * and Queues persisted under .wrangler/state) and a GPU worker runs on CPU with the default model pack.
- * Waits until both are ready, prints the URL, the dev API key and a curl example; Ctrl-C stops both.
+ * Builds the demo page (scripts/build-web.ts; the edge serves it at / with the dev key), waits until both are
+ * ready, prints the URLs, the dev API key and a curl example; Ctrl-C stops both.
  *
  * Settings (environment): EDGE_PORT (8787), WORKER_PORT (8788), EXPLAIN_API_KEY (else a stored or generated
  * one), EDGE_STATE_DIR (.wrangler/state), DEV_VARS_FILE (.dev.vars: the secrets, generated if missing),
@@ -144,6 +145,28 @@ async function registerApiKey(key) {
   if (code !== 0) throw new Error(`could not store the dev API key: ${stderr.trim()}`)
 }
 
+/** The demo page and the edge's other static assets (wrangler.toml [assets]), built into dist/web. */
+async function buildDemoPage() {
+  const child = spawn(
+    process.execPath,
+    [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/build-web.ts'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  const code = await new Promise((done) => child.on('exit', done))
+  if (code !== 0) throw new Error('could not build the demo page (scripts/build-web.ts)')
+}
+
+/** The dev key for the demo page (DEMO_API_KEY), in a file beside the key rather than on wrangler's command line. */
+function writeDemoEnv(apiKey) {
+  const file = resolve(stateDir, '..', 'demo-page.env')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, `DEMO_API_KEY="${apiKey}"\n`, { mode: 0o600 })
+  return file
+}
+
 async function waitUntilOk(url, what, timeoutMs) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
@@ -189,6 +212,7 @@ async function main() {
   const secrets = ensureDevVars()
   const apiKey = devApiKey()
   await registerApiKey(apiKey)
+  const demoEnvFile = writeDemoEnv(apiKey)
 
   if (!externalWorkers) {
     run(
@@ -204,6 +228,8 @@ async function main() {
       },
     )
   }
+  // While the worker loads its models.
+  await buildDemoPage()
   run(
     'edge',
     process.execPath,
@@ -218,6 +244,8 @@ async function main() {
       stateDir,
       '--env-file',
       devVarsFile,
+      '--env-file',
+      demoEnvFile,
       '--var',
       `WORKER_URLS:${workerUrls}`,
       '--var',
@@ -248,7 +276,8 @@ async function main() {
     [
       '',
       'T-TAME explain API is ready.',
-      `  URL:      ${edgeUrl}   (docs: ${edgeUrl}/docs)`,
+      `  Page:     ${edgeUrl}/   (a photo explained in the browser)`,
+      `  API:      ${edgeUrl}   (docs: ${edgeUrl}/docs)`,
       `  API key:  ${apiKey}`,
       `  Workers:  ${workerUrls}`,
       'Explain a photograph:',

@@ -1,5 +1,5 @@
 import { type InferenceSession, Tensor } from 'onnxruntime-node'
-import { softmax } from '../../src/gpu-worker/predictions'
+import { softmax } from '../../src/shared/predictions'
 
 /**
  * RISE and Score-CAM, the perturbation baselines T-TAME is compared with, run on the classification-only graph

@@ -33,6 +33,16 @@ describe('parseSettings', () => {
     expect(parse({ [name]: value })).toThrow(new RegExp(`^invalid edge settings: ${name}[.:\\d]*: `))
   })
 
+  it('takes a demo page key on the local stack only, never where loopback http is off (a deployment)', () => {
+    expect(parseSettings({ ...env, ALLOW_LOOPBACK_HTTP: 'true', DEMO_API_KEY: 'dev_1' }).DEMO_API_KEY).toBe(
+      'dev_1',
+    )
+    expect(parse({ ALLOW_LOOPBACK_HTTP: 'false', DEMO_API_KEY: 'dev_1' })).toThrow(
+      /DEMO_API_KEY: is for the local stack only/,
+    )
+    expect(parse({ ALLOW_LOOPBACK_HTTP: 'false', DEMO_API_KEY: undefined })).not.toThrow()
+  })
+
   it('refuses a missing setting or secret', () => {
     expect(parse({ JOB_RETENTION_SECONDS: undefined })).toThrow(/JOB_RETENTION_SECONDS/)
     expect(parse({ UPLOAD_SIGNING_SECRET: '' })).toThrow(/UPLOAD_SIGNING_SECRET: the secret is not set/)

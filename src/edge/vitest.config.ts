@@ -2,7 +2,8 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 
 // Edge tests run inside workerd with the real KV, R2, Durable Object and Queue simulations of wrangler.toml;
-// GPU workers are played by the stand-in server that globalSetup starts in Node.
+// GPU workers are played by the stand-in server that globalSetup starts in Node, after it has built the
+// [assets] folder (the demo page), without which workerd does not start.
 export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
@@ -30,7 +31,7 @@ export default defineConfig({
   test: {
     name: 'edge',
     include: ['**/*.test.ts'],
-    globalSetup: ['./test/standinWorker.ts', './webhooks/test/webhookReceiver.ts'],
+    globalSetup: ['./test/webBuild.ts', './test/standinWorker.ts', './webhooks/test/webhookReceiver.ts'],
     // Files share the stand-in workers' scripted state (a test that downs "main" must not hit another file).
     fileParallelism: false,
   },

@@ -1,5 +1,6 @@
 import { classIdsOf, type WorkerExplainQuery } from '../shared/contract'
 import type { Manifest } from '../shared/manifest'
+import { topRanks } from '../shared/predictions'
 import { ProblemError } from '../shared/problem'
 
 /**
@@ -11,7 +12,7 @@ export function selectClasses(
   manifest: Pick<Manifest, 'id' | 'labels' | 'numClasses'>,
 ): number[] {
   if (!options.classes) {
-    return Array.from({ length: Math.min(options.topK, manifest.numClasses) }, (_, r) => -(r + 1))
+    return topRanks(Math.min(options.topK, manifest.numClasses))
   }
   const resolved = classIdsOf(manifest, options.classes)
   if ('refused' in resolved) throw new ProblemError('bad_options', resolved.refused)

@@ -1,8 +1,8 @@
 import sharp, { type Sharp } from 'sharp'
+import { type Crop, type InputPlan, planInput, storedInput, storedPoint } from '../shared/inputGeometry'
 import type { Manifest } from '../shared/manifest'
 import { ProblemError } from '../shared/problem'
 import { type ImageFormat, sniffImageFormat } from './imageFormat'
-import { type Crop, type InputPlan, planInput, storedInput, storedPoint } from './inputGeometry'
 
 export interface DecodeLimits {
   maxBytes: number

@@ -1,4 +1,5 @@
 import type { OverlayFormat, WorkerExplainQuery, WorkerExplainResult } from '../shared/contract'
+import { topPredictions } from '../shared/predictions'
 import { selectClasses } from './classSelection'
 import { DynamicBatcher } from './DynamicBatcher'
 import { type DecodeLimits, decodeImage, displaySize, type ImageHeader, readImageHeader } from './decodeImage'
@@ -7,7 +8,6 @@ import type { WorkerMetrics } from './metrics'
 import type { LoadedModel, ModelRegistry } from './modelRegistry'
 import { type ModelRequest, type ModelResult, runExplainBatch } from './modelRunner'
 import { PixelBudget } from './pixelBudget'
-import { topPredictions } from './predictions'
 import { renderOverlays } from './renderOverlay'
 import { WorkSlots } from './workSlots'
 

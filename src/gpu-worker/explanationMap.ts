@@ -1,4 +1,5 @@
 import sharp from 'sharp'
+import { saliencyLevels } from '../shared/saliencyLevels'
 
 /** One class's saliency over the model input, values in [0, 1] (min-max scaled by the model). */
 export interface SaliencyMap {
@@ -9,7 +10,8 @@ export interface SaliencyMap {
 
 /** [0, 1] -> 0..255, the form both the map PNG and the overlay use. */
 export function toGray8(map: SaliencyMap): Buffer {
-  return Buffer.from(map.data.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255)))
+  const levels = saliencyLevels(map.data)
+  return Buffer.from(levels.buffer, levels.byteOffset, levels.byteLength)
 }
 
 /** The map as an 8-bit grayscale PNG at the model's map size. */

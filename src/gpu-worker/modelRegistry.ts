@@ -15,6 +15,10 @@ export interface LoadedModel {
   /** The explanation graph: backbone + T-TAME attention. */
   session: InferenceSession
   executionProvider: ExecutionProvider
+  /** Where the pack's files are (the worker serves its ONNX graph to clients that run the model themselves). */
+  dir: string
+  /** Size of the explanation graph's file, counted while its sha256 was checked. */
+  onnxBytes: number
 }
 
 /** Thrown at start-up: the worker refuses to serve from a pack it cannot trust. */
@@ -56,7 +60,7 @@ export class ModelRegistry {
   }
 
   list(): ModelInfo[] {
-    return this.all().map(({ manifest: m }) => ({
+    return this.all().map(({ manifest: m, onnxBytes }) => ({
       id: m.id,
       version: m.version,
       family: m.family,
@@ -65,7 +69,15 @@ export class ModelRegistry {
       input: m.input,
       mapSize: m.mapSize,
       default: m.id === this.defaultModel,
+      preprocessing: { resizeShorter: m.preprocessing.resizeShorter, crop: m.preprocessing.crop },
+      onnx: { sha256: m.onnx.sha256, bytes: onnxBytes },
     }))
+  }
+
+  /** The explanation graph whose sha256 (checked at start-up) is `sha256`, for clients that run it themselves. */
+  graphFile(sha256: string): { path: string; bytes: number } | undefined {
+    const model = this.all().find((m) => m.manifest.onnx.sha256 === sha256)
+    return model && { path: join(model.dir, model.manifest.onnx.file), bytes: model.onnxBytes }
   }
 
   async close(): Promise<void> {
@@ -83,14 +95,14 @@ export async function loadModelRegistry(options: RegistryOptions, log: Logger): 
   for (const dir of dirs) {
     const manifest = await readManifest(dir)
     if (!manifest) continue
-    await verifyChecksum(join(dir, manifest.onnx.file), manifest.onnx.sha256)
+    const onnxBytes = await verifyChecksum(join(dir, manifest.onnx.file), manifest.onnx.sha256)
     const provided = await createSession(join(dir, manifest.onnx.file), options.executionProviders, log)
     checkGraphContract(provided.session, join(dir, manifest.onnx.file))
     log.info('model loaded', {
       model: `${manifest.id}@${manifest.version}`,
       executionProvider: provided.executionProvider,
     })
-    models.set(manifest.id, { manifest, ...provided })
+    models.set(manifest.id, { manifest, dir, onnxBytes, ...provided })
   }
   if (!models.has(options.defaultModel)) {
     throw new ModelPackError(
@@ -132,10 +144,15 @@ function checkGraphContract(session: InferenceSession, path: string): void {
     throw new ModelPackError(`${path}: not an explanation graph, it lacks ${missing.join(', ')}`)
 }
 
-export async function verifyChecksum(path: string, expected: string): Promise<void> {
+/** Throws ModelPackError unless the file's sha256 is `expected`; its size in bytes otherwise. */
+export async function verifyChecksum(path: string, expected: string): Promise<number> {
   const hash = createHash('sha256')
+  let bytes = 0
   try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer)
+      bytes += (chunk as Buffer).length
+    }
   } catch (err) {
     throw new ModelPackError(`${path}: cannot read (${(err as Error).message})`)
   }
@@ -143,4 +160,5 @@ export async function verifyChecksum(path: string, expected: string): Promise<vo
   if (actual !== expected) {
     throw new ModelPackError(`${path}: sha256 mismatch (manifest says ${expected}, file is ${actual})`)
   }
+  return bytes
 }

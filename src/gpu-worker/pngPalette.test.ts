@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { TURBO } from './colormap'
+import { TURBO } from '../shared/colormap'
 import { paletteChunks, withPalette } from './pngPalette'
 
 describe('withPalette', () => {

@@ -1,10 +1,10 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
+import { HEAT_ALPHA, MAX_HEAT_OPACITY, TURBO } from '../shared/colormap'
 import type { OverlayFormat } from '../shared/contract'
-import { HEAT_ALPHA, MAX_HEAT_OPACITY, TURBO } from './colormap'
+import type { Crop } from '../shared/inputGeometry'
 import { type DisplayImage, decodeImage } from './decodeImage'
 import type { SaliencyMap } from './explanationMap'
-import type { Crop } from './inputGeometry'
 import { cropOnDisplay, renderOverlays } from './renderOverlay'
 import { solid } from './testing/images'
 

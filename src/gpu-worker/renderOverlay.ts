@@ -1,9 +1,9 @@
 import sharp, { type Sharp } from 'sharp'
+import { HEAT_ALPHA, TURBO } from '../shared/colormap'
 import type { OverlayFormat } from '../shared/contract'
-import { HEAT_ALPHA, TURBO } from './colormap'
+import type { Crop } from '../shared/inputGeometry'
 import type { DisplayImage } from './decodeImage'
 import { type SaliencyMap, toGray8 } from './explanationMap'
-import type { Crop } from './inputGeometry'
 import { paletteChunks, withPalette } from './pngPalette'
 
 /** Turbo colours, each at its saliency-weighted opacity: cold parts of a map leave the photo as it is. */

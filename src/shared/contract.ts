@@ -127,34 +127,76 @@ export type ExplainOptions = z.infer<typeof explainOptionsSchema>
 
 export const sizeSchema = z.object({ width: z.number().int(), height: z.number().int() })
 
-/**
- * A served model with all its labels: the workers' list (the edge resolves labels with it), `GET /v1/models/{id}`,
- * and, plus `labelsUrl`, each entry of `GET /v1/models` (docs/api.md lists `labels` there).
- */
-export const modelInfoSchema = z
+/** How a photo becomes the model's input, for clients that run the model themselves (the manifest's). */
+export const modelPreprocessingSchema = z
   .object({
-    id: z.string(),
-    version: z.string(),
-    family: z.enum(['cnn', 'vit']),
-    numClasses: z.number().int(),
-    labels: z.array(z.string()).openapi({ description: 'Class labels; index = class id.' }),
-    input: sizeSchema,
-    mapSize: sizeSchema,
-    default: z.boolean(),
+    resizeShorter: z.number().int().openapi({ description: "The photo's shorter side is resized to this." }),
+    crop: z.number().int().openapi({ description: 'Then the centre `crop` x `crop` square is the input.' }),
+  })
+  .openapi('Preprocessing', {
+    description:
+      'Decode in the displayed orientation, transparency on white, resize the shorter side to `resizeShorter` ' +
+      "(Lanczos-3), take the centre square; values in [0, 1], channels first. The server's own resize is " +
+      "libvips'; src/web/modelInput.ts reproduces it.",
+  })
+
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 in lowercase hex')
+
+/** A file of a model pack as a worker serves it: named by its content. */
+export const packFileSchema = z.object({ sha256: sha256Schema, bytes: z.number().int() })
+
+/**
+ * A served model with all its labels, as the workers list it (the edge resolves labels with it and mirrors it
+ * in KV); the public `Model` adds the link to its ONNX graph.
+ */
+export const modelInfoSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  family: z.enum(['cnn', 'vit']),
+  numClasses: z.number().int(),
+  labels: z.array(z.string()).openapi({ description: 'Class labels; index = class id.' }),
+  input: sizeSchema,
+  mapSize: sizeSchema,
+  default: z.boolean(),
+  preprocessing: modelPreprocessingSchema,
+  /** The explanation graph (`model.onnx`), which the workers checked against this sha256 when they started. */
+  onnx: packFileSchema,
+})
+
+export type ModelInfo = z.infer<typeof modelInfoSchema>
+
+/**
+ * `GET /v1/models/{id}`, and, plus `labelsUrl`, each entry of `GET /v1/models` (docs/api.md lists `labels`
+ * there): the model with all its labels and where to download its ONNX graph to run it on a device.
+ */
+export const modelSchema = z
+  .object(modelInfoSchema.shape)
+  .extend({
+    onnx: packFileSchema
+      .extend({
+        url: z.url().openapi({
+          description:
+            'The ONNX graph (backbone + T-TAME: inputs `image` [N,3,S,S] in [0,1] and `classes` [N,K]; outputs ' +
+            '`logits`, `class_ids`, `maps`), named by its sha256 and cached immutably: `GET /v1/model-files/{sha256}`.',
+        }),
+      })
+      .openapi({
+        description: 'The explanation graph, to run the model on a device (onnxruntime-web, mobile).',
+      }),
   })
   .openapi('Model')
 
-export type ModelInfo = z.infer<typeof modelInfoSchema>
+export type Model = z.infer<typeof modelSchema>
 
 /**
  * An entry of `GET /v1/models`: the model as the public contract has it, plus a link to the model alone. Its
  * labels are left out only when the client asks `labels=false` (a 1000-class pack's labels are ~12.7 KB).
  */
 export const modelListEntrySchema = z
-  // From the shape, not `modelInfoSchema.extend`: that is `allOf: [Model, …]` in OpenAPI, labels still required.
-  .object(modelInfoSchema.shape)
+  // From the shape, not `modelSchema.extend`: that is `allOf: [Model, …]` in OpenAPI, labels still required.
+  .object(modelSchema.shape)
   .extend({
-    labels: modelInfoSchema.shape.labels.optional().openapi({
+    labels: modelSchema.shape.labels.optional().openapi({
       description: 'Class labels; index = class id. Present unless the list was asked with `labels=false`.',
     }),
     labelsUrl: z

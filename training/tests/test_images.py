@@ -71,7 +71,7 @@ def test_flat_folders_are_unlabelled_and_images_are_model_inputs(tmp_path):
     ((200, 261), ((256, 334), (16, 55))),   # 334.08
 ])
 def test_the_crop_plan_is_the_workers(size, plan):
-    """planInput in src/gpu-worker/inputGeometry.ts: lengths rounded half up, never below the crop; offsets floored."""
+    """planInput in src/shared/inputGeometry.ts: lengths rounded half up, never below the crop; offsets floored."""
     assert Preprocessing(256, 224).plan(*size) == plan
 
 

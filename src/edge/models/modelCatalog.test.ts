@@ -14,6 +14,8 @@ const model = (id: string, version: string, isDefault: boolean): ModelInfo => ({
   input: { width: 32, height: 32 },
   mapSize: { width: 8, height: 8 },
   default: isDefault,
+  preprocessing: { resizeShorter: 32, crop: 32 },
+  onnx: { sha256: '0'.repeat(64), bytes: 1024 },
 })
 const models = [model('small', '1.0.0', false), model('small', '2.0.0', true), model('big', '1.2.3', false)]
 

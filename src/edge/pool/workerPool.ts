@@ -25,6 +25,13 @@ export interface WorkerReply {
   body: string
 }
 
+/** A worker's answer below 500 whose body is still to be read: a file passed on to the client as it comes. */
+export interface WorkerStream {
+  status: number
+  headers: Headers
+  body: ReadableStream<Uint8Array> | null
+}
+
 interface WorkerState {
   url: string
   outstanding: number
@@ -44,7 +51,7 @@ interface WorkerState {
 const FIRST_PROBE_DELAY_MS = 100
 const MAX_PROBE_DELAY_MS = 1000
 
-type AttemptOutcome = { reply: WorkerReply } | { failure: 'timeout' | 'unreachable'; retryAfter?: string }
+type AttemptOutcome<T> = { reply: T } | { failure: 'timeout' | 'unreachable'; retryAfter?: string }
 
 /**
  * The GPU workers behind the edge: power-of-two-choices on outstanding calls among healthy workers, passive
@@ -67,7 +74,19 @@ export class WorkerPool {
     }))
   }
 
-  async call(call: WorkerCall): Promise<WorkerReply> {
+  call(call: WorkerCall): Promise<WorkerReply> {
+    return this.#route(call, async (response) => ({ status: response.status, body: await response.text() }))
+  }
+
+  /**
+   * As `call`, but the answer's body is handed over unread: the deadline covers the worker's headers, not the
+   * transfer, and the worker counts as busy until then only.
+   */
+  open(call: WorkerCall): Promise<WorkerStream> {
+    return this.#route(call, async ({ status, headers, body }) => ({ status, headers, body }))
+  }
+
+  async #route<T>(call: WorkerCall, read: (response: Response) => Promise<T>): Promise<T> {
     const tried = new Set<WorkerState>()
     let timedOut = false
     let retryAfter: string | undefined
@@ -75,7 +94,7 @@ export class WorkerPool {
       const worker = await this.#pick(tried)
       if (!worker) break
       tried.add(worker)
-      const outcome = await this.#attempt(worker, call)
+      const outcome = await this.#attempt(worker, call, read)
       if ('reply' in outcome) return outcome.reply
       timedOut ||= outcome.failure === 'timeout'
       retryAfter = outcome.retryAfter ?? retryAfter
@@ -86,8 +105,17 @@ export class WorkerPool {
     })
   }
 
-  async #attempt(worker: WorkerState, call: WorkerCall): Promise<AttemptOutcome> {
+  async #attempt<T>(
+    worker: WorkerState,
+    call: WorkerCall,
+    read: (response: Response) => Promise<T>,
+  ): Promise<AttemptOutcome<T>> {
     worker.outstanding++
+    const deadline = new AbortController()
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException('worker deadline', 'TimeoutError')),
+      this.#options.timeoutMs,
+    )
     try {
       const response = await fetch(worker.url + call.path, {
         method: call.method,
@@ -98,11 +126,11 @@ export class WorkerPool {
           'X-Request-Id': call.requestId,
           'X-Deadline-Ms': String(this.#options.timeoutMs),
         },
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        signal: deadline.signal,
       })
-      const body = await response.text()
       // 401 means this worker does not share our token: as unusable as a crashed one.
       if (response.status >= 500 || response.status === 401) {
+        await response.body?.cancel()
         this.#markFailed(worker)
         if (response.status === 401)
           console.error(
@@ -117,13 +145,15 @@ export class WorkerPool {
           retryAfter: response.headers.get('Retry-After') ?? undefined,
         }
       }
+      const reply = await read(response)
       worker.down = false
       worker.failures = 0
-      return { reply: { status: response.status, body } }
+      return { reply }
     } catch (error) {
       this.#markFailed(worker)
       return { failure: error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'unreachable' }
     } finally {
+      clearTimeout(timer)
       worker.outstanding--
     }
   }

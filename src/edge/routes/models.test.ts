@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { ModelInfo, ModelListEntry, Problem } from '../../shared/contract'
+import type { Model, ModelListEntry, Problem } from '../../shared/contract'
 import { API_KEY, seedApiKey } from '../test/fixtures'
 
 beforeAll(() => seedApiKey())
@@ -32,10 +32,24 @@ describe('GET /v1/models', () => {
           'input',
           'mapSize',
           'default',
+          'preprocessing',
+          'onnx',
           'labelsUrl',
         ])
       }
       expect(models[1]?.labels?.[8]).toBe('hen, rooster')
+    }
+  })
+
+  it('says how to make the input of each model and where its ONNX graph is, by sha256', async () => {
+    const [cnn, imagenet] = await listed()
+    expect(cnn?.preprocessing).toEqual({ resizeShorter: 32, crop: 32 })
+    expect(imagenet?.preprocessing).toEqual({ resizeShorter: 256, crop: 224 })
+    for (const model of [cnn, imagenet]) {
+      const { sha256, bytes, url } = model?.onnx ?? {}
+      expect(sha256).toMatch(/^[0-9a-f]{64}$/)
+      expect(bytes).toBeGreaterThan(0)
+      expect(url).toBe(`https://edge.test/v1/model-files/${sha256}`)
     }
   })
 
@@ -71,7 +85,7 @@ describe('GET /v1/models/{id}', () => {
     const linked = (await listed()).find((m) => m.id === 'test-imagenet') as ModelListEntry
     const response = await get(linked.labelsUrl)
     expect(response.status).toBe(200)
-    const model = await response.json<ModelInfo>()
+    const model = await response.json<Model>()
     expect({ ...model, labelsUrl: linked.labelsUrl }).toEqual(linked)
     const { labels } = model
     expect(labels).toHaveLength(1000)
@@ -85,7 +99,7 @@ describe('GET /v1/models/{id}', () => {
 
   it('resolves a bare id as the model option does', async () => {
     const response = await get('/v1/models/test-cnn')
-    expect(await response.json<ModelInfo>()).toMatchObject({
+    expect(await response.json<Model>()).toMatchObject({
       id: 'test-cnn',
       version: '1.0.0',
       numClasses: 10,

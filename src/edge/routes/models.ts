@@ -1,9 +1,16 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import { type ModelInfo, type ModelListEntry, modelInfoSchema, modelListSchema } from '../../shared/contract'
+import {
+  type Model,
+  type ModelInfo,
+  type ModelListEntry,
+  modelListSchema,
+  modelSchema,
+} from '../../shared/contract'
 import type { EdgeContext } from '../context'
 import { resolveModel } from '../models/modelCatalog'
 import { problemResponses, V1_PROBLEMS, validationHook } from '../problem/openapi'
-import { publicUrl } from '../security/publicUrl'
+import { modelFileUrl, publicUrl } from '../security/publicUrl'
+import type { EdgeSettings } from '../settings'
 
 /** Anything but `true`/`false` is 400 `bad_options`, as every invalid option at the edge (`validationHook`). */
 const listQuery = z.object({
@@ -61,7 +68,7 @@ const modelRoute = createRoute({
   responses: {
     200: {
       description: 'The model; `labels[i]` is the label of class id `i`.',
-      content: { 'application/json': { schema: modelInfoSchema } },
+      content: { 'application/json': { schema: modelSchema } },
     },
     ...problemResponses(
       ...V1_PROBLEMS,
@@ -73,22 +80,30 @@ const modelRoute = createRoute({
   },
 })
 
+type LinkSettings = Pick<EdgeSettings, 'PUBLIC_BASE_URL'>
+
+/** A model as the workers list it, with the public link to its ONNX graph. */
+function publicModel(model: ModelInfo, settings: LinkSettings): Model {
+  return { ...model, onnx: { ...model.onnx, url: modelFileUrl(settings, model.onnx.sha256) } }
+}
+
 /** A model as the list shows it: whole, or without its labels when asked `labels=false`; either way linked. */
-function listEntry(model: ModelInfo, origin: string, withLabels: boolean): ModelListEntry {
+function listEntry(model: Model, settings: LinkSettings, withLabels: boolean): ModelListEntry {
   const { labels: _, ...slim } = model
-  const labelsUrl = `${origin}/v1/models/${model.id}@${model.version}`
+  const labelsUrl = publicUrl(settings, `/v1/models/${model.id}@${model.version}`)
   return withLabels ? { ...model, labelsUrl } : { ...slim, labelsUrl }
 }
 
 export const modelRoutes = new OpenAPIHono<EdgeContext>({ defaultHook: validationHook })
   .openapi(listRoute, async (c) => {
     const { settings, models: catalog } = c.var.services
-    const origin = publicUrl(settings, '')
     const withLabels = c.req.valid('query').labels === 'true'
     const models = await catalog.list(c.get('requestId'))
-    return c.json({ models: models.map((model) => listEntry(model, origin, withLabels)) }, 200)
+    const entries = models.map((model) => listEntry(publicModel(model, settings), settings, withLabels))
+    return c.json({ models: entries }, 200)
   })
   .openapi(modelRoute, async (c) => {
-    const models = await c.var.services.models.list(c.get('requestId'))
-    return c.json(resolveModel(models, c.req.valid('param').id, 404), 200)
+    const { settings, models: catalog } = c.var.services
+    const model = resolveModel(await catalog.list(c.get('requestId')), c.req.valid('param').id, 404)
+    return c.json(publicModel(model, settings), 200)
   })

@@ -1,5 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { STATIC_ASSETS } from '../../shared/staticAssets'
 
 describe('operations routes', () => {
   it('answers /healthz with a request id', async () => {
@@ -47,10 +48,13 @@ describe('operations routes', () => {
     ])
   })
 
-  it('renders the API reference at /docs', async () => {
+  it('renders the API reference at /docs from the bundled Scalar script, no CDN', async () => {
     const response = await SELF.fetch('https://edge.test/docs')
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toMatch(/text\/html/)
-    expect(await response.text()).toContain('/openapi.json')
+    const html = await response.text()
+    expect(html).toContain('/openapi.json')
+    expect(html).toContain(`<script src="${STATIC_ASSETS.scalarBundle}">`)
+    expect(html).not.toMatch(/https?:\/\//)
   })
 })

@@ -8,3 +8,8 @@ import type { EdgeSettings } from '../settings'
 export function publicUrl(settings: Pick<EdgeSettings, 'PUBLIC_BASE_URL'>, path: `/${string}` | ''): string {
   return settings.PUBLIC_BASE_URL + path
 }
+
+/** Where a model's ONNX graph is downloaded from (its `onnx.url`): named by its content. */
+export function modelFileUrl(settings: Pick<EdgeSettings, 'PUBLIC_BASE_URL'>, sha256: string): string {
+  return publicUrl(settings, `/v1/model-files/${sha256}`)
+}

@@ -32,7 +32,7 @@ export async function standin(name: string, state: Record<string, unknown> = {})
     body: JSON.stringify(state),
   })
   return (await response.json()) as {
-    calls: { explain: number; models: number; readyz: number }
+    calls: { explain: number; models: number; readyz: number; files: number }
     lastExplain?: { query: string; contentType: string; requestId: string; deadlineMs: string }
   }
 }

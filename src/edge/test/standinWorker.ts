@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestProject } from 'vitest/node'
@@ -23,7 +24,7 @@ type Mode = 'ok' | 'error' | 'hang'
 interface StandinState {
   mode: Mode
   delayMs: number
-  calls: { explain: number; models: number; readyz: number }
+  calls: { explain: number; models: number; readyz: number; files: number }
   lastExplain?: { query: string; contentType: string; requestId: string; deadlineMs: string }
 }
 
@@ -31,11 +32,20 @@ const states = new Map<string, StandinState>()
 const stateOf = (name: string) => {
   let state = states.get(name)
   if (!state) {
-    state = { mode: 'ok', delayMs: 0, calls: { explain: 0, models: 0, readyz: 0 } }
+    state = { mode: 'ok', delayMs: 0, calls: { explain: 0, models: 0, readyz: 0, files: 0 } }
     states.set(name, state)
   }
   return state
 }
+
+/** Each stand-in model's ONNX graph: bytes that only need to be recognisable, served by their sha256. */
+const graphs = new Map(
+  ['test-cnn', 'test-imagenet'].map((id) => {
+    const bytes = Buffer.from(`stand-in graph of ${id} `.repeat(1000))
+    return [createHash('sha256').update(bytes).digest('hex'), bytes] as const
+  }),
+)
+const [cnnGraph, imagenetGraph] = [...graphs].map(([sha256, bytes]) => ({ sha256, bytes: bytes.length }))
 
 const models = {
   models: [
@@ -48,6 +58,8 @@ const models = {
       input: { width: 32, height: 32 },
       mapSize: { width: 32, height: 32 },
       default: true,
+      preprocessing: { resizeShorter: 32, crop: 32 },
+      onnx: cnnGraph,
     },
     {
       id: 'test-imagenet',
@@ -58,6 +70,8 @@ const models = {
       input: { width: 224, height: 224 },
       mapSize: { width: 14, height: 14 },
       default: false,
+      preprocessing: { resizeShorter: 256, crop: 224 },
+      onnx: imagenetGraph,
     },
   ],
 }
@@ -192,6 +206,12 @@ function startStandin(): Promise<Server> {
     if (path === '/internal/v1/models') {
       state.calls.models++
       return json(200, JSON.stringify(models))
+    }
+    const file = /^\/internal\/v1\/files\/(\w+)$/.exec(path ?? '')
+    if (file?.[1] && graphs.has(file[1])) {
+      state.calls.files++
+      const bytes = graphs.get(file[1]) as Buffer
+      return void response.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(bytes)
     }
     if (path === '/internal/v1/explain' && request.method === 'POST') {
       state.calls.explain++

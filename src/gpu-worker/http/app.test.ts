@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { problemSchema, workerExplainResultSchema, workerModelListSchema } from '../../shared/contract'
@@ -135,6 +138,29 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())(
       )
       expect(list.models).toContainEqual(expect.objectContaining({ id: PACK_ID, default: true }))
       expect(list.models.filter((m) => m.default)).toHaveLength(1)
+    })
+
+    it('serves each listed explanation graph by its sha256, with its preprocessing in the list', async () => {
+      const list = workerModelListSchema.parse(
+        await (await request('/internal/v1/models', { headers: auth })).json(),
+      )
+      const model = list.models.find((m) => m.id === PACK_ID)
+      const manifest = JSON.parse(await readFile(join(MODELS_DIR, PACK_ID, 'manifest.json'), 'utf8'))
+      expect(model?.preprocessing).toEqual({
+        resizeShorter: manifest.preprocessing.resizeShorter,
+        crop: manifest.preprocessing.crop,
+      })
+      const graph = await readFile(join(MODELS_DIR, PACK_ID, manifest.onnx.file))
+      expect(model?.onnx).toEqual({ sha256: manifest.onnx.sha256, bytes: graph.length })
+
+      const response = await request(`/internal/v1/files/${manifest.onnx.sha256}`, { headers: auth })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-length')).toBe(String(graph.length))
+      expect(Buffer.from(await response.arrayBuffer()).equals(graph)).toBe(true)
+
+      const other = createHash('sha256').update('not a pack file').digest('hex')
+      await expectProblem(await request(`/internal/v1/files/${other}`, { headers: auth }), 404, 'not_found')
+      await expectProblem(await request(`/internal/v1/files/${manifest.onnx.sha256}`), 401, 'unauthorized')
     })
 
     it('answers 401 without the worker token or with a wrong one', async () => {

@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs'
+import { Readable } from 'node:stream'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { type RequestIdVariables, requestId } from 'hono/request-id'
@@ -59,6 +61,16 @@ export function createApp(deps: AppDeps) {
 
   app.use('/internal/*', bearerToken(deps.token))
   app.get('/internal/v1/models', (c) => c.json({ models: deps.registry.list() }))
+  // The edge streams these to clients that run a model themselves; the sha256 was checked at start-up.
+  app.get('/internal/v1/files/:sha256', (c) => {
+    const file = deps.registry.graphFile(c.req.param('sha256'))
+    if (!file) throw new ProblemError('not_found', 'no model file has this sha256; see /internal/v1/models')
+    const body = Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>
+    return c.body(body, 200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(file.bytes),
+    })
+  })
   app.post(
     '/internal/v1/explain',
     bodyLimit({

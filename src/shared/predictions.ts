@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { predictionSchema } from '../shared/contract'
+import type { predictionSchema } from './contract'
 
 export type Prediction = z.infer<typeof predictionSchema>
 
@@ -17,4 +17,9 @@ export function topPredictions(logits: Float32Array, labels: readonly string[], 
     .map((score, classId) => ({ classId, label: labels[classId] ?? String(classId), score }))
     .sort((a, b) => b.score - a.score)
     .slice(0, k)
+}
+
+/** The graph's `classes` row that asks for the k highest-scoring classes (-r is the r-th, design.md). */
+export function topRanks(k: number): number[] {
+  return Array.from({ length: k }, (_, r) => -(r + 1))
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod'
-import type { cropSchema } from '../shared/contract'
-import type { Manifest } from '../shared/manifest'
+import type { cropSchema } from './contract'
+import type { Manifest } from './manifest'
 
 export type Crop = z.infer<typeof cropSchema>
 
@@ -14,7 +14,11 @@ export interface InputPlan {
 }
 
 /** Resize-shorter-side then centre-crop (the manifest's preprocessing), as geometry only. */
-export function planInput(width: number, height: number, pre: Manifest['preprocessing']): InputPlan {
+export function planInput(
+  width: number,
+  height: number,
+  pre: Pick<Manifest['preprocessing'], 'resizeShorter' | 'crop'>,
+): InputPlan {
   const side = pre.crop
   const scale = pre.resizeShorter / Math.min(width, height)
   const resized = {
