@@ -11,5 +11,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     testTimeout: 60_000,
     fileParallelism: false,
+    // Last, after e2e: its stack never runs beside another (they would share the cores and wrangler's dev tooling).
+    sequence: { groupOrder: 2 },
   },
 })

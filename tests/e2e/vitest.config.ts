@@ -11,5 +11,7 @@ export default defineConfig({
     testTimeout: 60_000,
     // Each file starts its own stack; two at once would fight over 2 CPU cores.
     fileParallelism: false,
+    // After the in-process projects, before the browser's: each real stack alone on the 2 cores.
+    sequence: { groupOrder: 1 },
   },
 })
