@@ -4,7 +4,6 @@
  * of an overlay and of the whole JSON answer, and how close each lossy overlay is to the lossless PNG of the
  * same map (PSNR over RGB, and SSIM over luma in 8x8 windows). Photos: every n-th of ../shared/images.
  */
-import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import { loadConfig } from '../src/gpu-worker/config'
@@ -12,6 +11,7 @@ import { silentLogger } from '../src/gpu-worker/log'
 import { hasSampleImages, readSampleImages, SAMPLE_TAR } from '../src/gpu-worker/testing/sampleImages'
 import { createWorker } from '../src/gpu-worker/worker'
 import { OVERLAY_FORMATS, type OverlayFormat, workerExplainResultSchema } from '../src/shared/contract'
+import { machineLoad } from './machine'
 import { fixed, markdownTable } from './worker/table'
 
 const { values: args } = parseArgs({
@@ -89,7 +89,7 @@ function ssim(a: Buffer, b: Buffer, width: number, height: number): number {
   return windows ? total / windows : 1
 }
 
-const load = loadavg()[0] ?? 0
+const machine = machineLoad()
 const sums = new Map(OVERLAY_FORMATS.map((f) => [f, { overlay: 0, answer: 0, psnr: 0, ssim: 0, n: 0 }]))
 for (const photo of photos) {
   const reference = await explain(photo, 'png')
@@ -114,7 +114,7 @@ const png = sums.get('png') as { overlay: number; answer: number }
 const kib = (bytes: number) => fixed(bytes / 1024, 1)
 console.log(
   `${photos.length} sample photographs, topK=2 with overlays at most ${args.side} px a side, model ${args.model}; ` +
-    `load average ${fixed(load)} at start.\n`,
+    `${machine} at start.\n`,
 )
 console.log(
   markdownTable(

@@ -6,7 +6,6 @@
  * differences of the map of the worker's top-1 class, in 8-bit levels.
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { InferenceSession, Tensor } from 'onnxruntime-node'
 import sharp from 'sharp'
@@ -18,6 +17,7 @@ import { sniffImageType } from '../src/shared/imageType'
 import { type Manifest, manifestSchema } from '../src/shared/manifest'
 import { saliencyLevels } from '../src/shared/saliencyLevels'
 import { modelInput } from '../src/web/modelInput'
+import { machineLoad } from './machine'
 import { fixed, markdownTable } from './worker/table'
 
 if (!hasSampleImages()) {
@@ -90,9 +90,8 @@ for (const id of readdirSync(MODELS_DIR).sort()) {
 }
 
 console.log(
-  `${cpus().length} CPUs, load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}\n`,
+  `${machineLoad()}
+`,
 )
 console.log(
   markdownTable(

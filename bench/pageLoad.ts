@@ -5,10 +5,10 @@
  * first open's explanation is a cache miss at the edge, the others hits. Then the on-device toggle: time until the
  * model, downloaded and compiled in the browser, has answered.
  */
-import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { launchChromium } from '../tests/browser/chromium'
 import { LocalStack } from '../tests/e2e/localStack'
+import { machineLoad } from './machine'
 import { fixed, markdownTable } from './worker/table'
 
 const { values: args } = parseArgs({ options: { opens: { type: 'string', default: '6' } } })
@@ -43,9 +43,8 @@ try {
   const [miss, ...hits] = firstHeatmap
   hits.sort((a, b) => a - b)
   console.log(
-    `${cpus().length} CPUs, load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}\n`,
+    `${machineLoad()}
+`,
   )
   console.log(
     markdownTable(
