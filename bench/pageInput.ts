@@ -89,10 +89,7 @@ for (const id of readdirSync(MODELS_DIR).sort()) {
   await session.release()
 }
 
-console.log(
-  `${machineLoad()}
-`,
-)
+console.log(`${machineLoad()}\n`)
 console.log(
   markdownTable(
     [

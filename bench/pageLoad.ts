@@ -42,10 +42,7 @@ try {
   }
   const [miss, ...hits] = firstHeatmap
   hits.sort((a, b) => a - b)
-  console.log(
-    `${machineLoad()}
-`,
-  )
+  console.log(`${machineLoad()}\n`)
   console.log(
     markdownTable(
       ['what', 'ms'],
