@@ -1,6 +1,6 @@
 /**
- * Reliability figures for docs/reliability.md (`npm run bench:reliability [-- --minutes 10 --rate 8]`), on the
- * real local stack (wrangler dev + the CPU worker, fresh state):
+ * Reliability figures for docs/reliability.md (`npm run bench:reliability [-- --minutes 10 --rate 8] [--mix hits]
+ * [--no-burst]`), on the real local stack (wrangler dev + the CPU worker, fresh state):
  *  1. a burst of 50 concurrent 9.9 MiB bodies: the edge's (workerd's) RSS before, at its peak and after;
  *  2. a bounded soak: steady mixed load (explain misses and hits, the model list, upload grants) at a fixed
  *     rate for N minutes, with the RSS of workerd and of the worker and the error count sampled over time.
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { hasModelPack } from '../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../src/gpu-worker/testing/sampleImages'
 import { LocalStack } from '../tests/e2e/localStack'
+import { edgeHeapMiB as readEdgeHeapMiB } from './edgeHeap'
 import { fixed, markdownTable } from './worker/table'
 
 const { values: args } = parseArgs({
@@ -19,7 +20,11 @@ const { values: args } = parseArgs({
     minutes: { type: 'string', default: '10' },
     rate: { type: 'string', default: '8' },
     'sample-seconds': { type: 'string', default: '30' },
+    // `hits`: the misses' share sent as hits (nothing new cached), to tell the growth that new entries cause.
+    mix: { type: 'string', default: 'mixed' },
+    burst: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 })
 if (!hasSampleImages() || !hasModelPack()) {
   console.error('bench:reliability needs ../shared/images/imagenet-samples.tar and models/cifar10-cnn')
@@ -55,6 +60,9 @@ const photos = [...readSampleImages().values()]
 const stack = new LocalStack({ RATE_LIMIT_PER_MINUTE: '10000000' })
 const edgeMiB = () => treeRssMiB(stack.pids.edgeGroup, 'workerd')
 const workerMiB = () => treeRssMiB(stack.pids.workers[0])
+/** start.mjs gives wrangler's inspector the edge's port + 10000. */
+const edgeHeapMiB = () =>
+  readEdgeHeapMiB(Number(new URL(stack.edgeUrl).port) + 10_000).catch(() => Number.NaN)
 const auth = () => ({ Authorization: `Bearer ${stack.apiKey}` })
 
 async function burst(): Promise<(string | number)[][]> {
@@ -133,7 +141,10 @@ const mix: { weight: number; name: string; send: (i: number) => Promise<Outcome>
 ]
 
 async function soak(minutes: number, rate: number, sampleSeconds: number) {
-  const schedule = mix.flatMap((m) => Array<typeof m>(m.weight).fill(m))
+  const hit = mix.find((m) => m.name === 'explain hit') as (typeof mix)[number]
+  const planned =
+    args.mix === 'hits' ? mix.map((m) => (m.name === 'explain miss' ? { ...hit, weight: m.weight } : m)) : mix
+  const schedule = planned.flatMap((m) => Array<typeof m>(m.weight).fill(m))
   const rows: (string | number)[][] = []
   const counts = new Map<string, { ok: number; error: number }>(mix.map((m) => [m.name, { ok: 0, error: 0 }]))
   const started = performance.now()
@@ -151,6 +162,7 @@ async function soak(minutes: number, rate: number, sampleSeconds: number) {
         sent,
         errors,
         fixed(edgeMiB(), 0),
+        fixed(await edgeHeapMiB(), 1),
         fixed(workerMiB(), 0),
       ])
       nextSample += sampleSeconds * 1000
@@ -176,6 +188,7 @@ async function soak(minutes: number, rate: number, sampleSeconds: number) {
     sent,
     errors,
     fixed(edgeMiB(), 0),
+    fixed(await edgeHeapMiB(), 1),
     fixed(workerMiB(), 0),
   ])
   return { rows, counts }
@@ -186,16 +199,23 @@ try {
   console.log(
     `# Reliability: ${cpus().length} cores, load ${loadavg()[0]?.toFixed(1)} at start, ${new Date().toISOString()}\n`,
   )
-  console.log('## Burst: 50 concurrent 9.9 MiB bodies to POST /v1/explain\n')
-  console.log(markdownTable(['edge RSS before MiB', 'peak MiB', '5 s after MiB', 'answers'], await burst()))
+  if (args.burst) {
+    console.log('## Burst: 50 concurrent 9.9 MiB bodies to POST /v1/explain\n')
+    console.log(markdownTable(['edge RSS before MiB', 'peak MiB', '5 s after MiB', 'answers'], await burst()))
+  }
   const minutes = Number(args.minutes)
   const rate = Number(args.rate)
   const { rows, counts } = await soak(minutes, rate, Number(args['sample-seconds']))
   console.log(
-    `\n## Soak: ${minutes} min at ${rate} req/s (explain misses 5 : hits 3 : models 1 : upload grants 1)\n`,
+    args.mix === 'hits'
+      ? `\n## Soak: ${minutes} min at ${rate} req/s, no misses (explain hits 8 : models 1 : upload grants 1)\n`
+      : `\n## Soak: ${minutes} min at ${rate} req/s (explain misses 5 : hits 3 : models 1 : upload grants 1)\n`,
   )
   console.log(
-    markdownTable(['minute', 'requests sent', 'errors', 'edge (workerd) RSS MiB', 'worker RSS MiB'], rows),
+    markdownTable(
+      ['minute', 'requests sent', 'errors', 'edge (workerd) RSS MiB', 'edge JS heap MiB', 'worker RSS MiB'],
+      rows,
+    ),
   )
   console.log(
     `\n${markdownTable(

@@ -9,16 +9,7 @@
 # Each step prints what it shows; the script stops at the first answer that is not the expected one.
 # tests/e2e/walkthroughs.e2e.test.ts runs it against the real local stack (docs/api.md has the contract).
 set -euo pipefail
-: "${EDGE:?set EDGE to the edge URL, e.g. http://127.0.0.1:8787}" "${KEY:?set KEY to the API key npm start prints}"
-IMAGE_URL=${IMAGE_URL:-https://upload.wikimedia.org/wikipedia/commons/3/3a/Cat03.jpg}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-if [ -z "${PHOTO:-}" ]; then
-  tar -xf "$(dirname "$0")/../../../shared/images/imagenet-samples.tar" -C "$work" n02123159_tiger_cat.JPEG
-  PHOTO=$work/n02123159_tiger_cat.JPEG
-fi
-auth=(-H "Authorization: Bearer $KEY")
-step() { printf '\n== %s\n' "$*"; }
+source "$(dirname "$0")/setup.sh"
 # The status of a call whose answer body goes to $work/body (for the error steps, which curl -f would stop).
 status_of() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
 # A PNG file's size, or a failure when it is no PNG; the same for WebP (RIFF....WEBP).

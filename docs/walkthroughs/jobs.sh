@@ -9,18 +9,9 @@
 # on the web for the job's second item; WEBHOOK_URL: where the job's signed event goes (https; http on loopback
 # works with `npm start`). Needs curl and jq. tests/e2e/walkthroughs.e2e.test.ts runs it against the real stack.
 set -euo pipefail
-: "${EDGE:?set EDGE to the edge URL, e.g. http://127.0.0.1:8787}" "${KEY:?set KEY to the API key npm start prints}"
-IMAGE_URL=${IMAGE_URL:-https://upload.wikimedia.org/wikipedia/commons/3/3a/Cat03.jpg}
+source "$(dirname "$0")/setup.sh"
 WEBHOOK_URL=${WEBHOOK_URL:-https://hooks.example.com/t-tame}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-if [ -z "${PHOTO:-}" ]; then
-  tar -xf "$(dirname "$0")/../../../shared/images/imagenet-samples.tar" -C "$work" n02123159_tiger_cat.JPEG
-  PHOTO=$work/n02123159_tiger_cat.JPEG
-fi
-auth=(-H "Authorization: Bearer $KEY")
 json=(-H 'Content-Type: application/json')
-step() { printf '\n== %s\n' "$*"; }
 
 step '1. Ask for an upload URL: the exact type, and the size in bytes (the most the PUT may send)'
 curl -sf "${auth[@]}" "${json[@]}" "$EDGE/v1/uploads" \
