@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from ttame.baselines import CAM, METHODS
+from ttame.baselines import CAM, METHODS, RISE
 from ttame.model import ExplainedClassifier
 
 
@@ -29,3 +29,14 @@ def test_cam_leaves_no_hook_behind():
     layer = model.backbone.classifier.get_submodule(model.cam_layer)
     METHODS["gradcam"]()(model, torch.rand(2, 3, 32, 32), torch.tensor([1, 2]))
     assert not layer._forward_hooks
+
+
+@pytest.mark.parametrize("size", [(4, 16), (16, 4)])
+def test_rise_shifts_its_grids_by_up_to_a_cell_along_each_axis(size):
+    # 2 x 2 cells, upsampled to 3 cells: bilinear interpolation is flat over the outer 3/4 cell, so without a shift
+    # a mask's first two rows and first two columns are equal. Shifts of up to a whole cell (8 px along the long
+    # axis) move cell borders into them in some masks; shifts along both axes stay inside the upsampled grid.
+    masks = RISE(masks=100, cells=2).masks(size)
+    assert masks.shape == (100, *size)
+    assert (masks[:, 0] != masks[:, 1]).any()
+    assert (masks[:, :, 0] != masks[:, :, 1]).any()

@@ -114,6 +114,8 @@ class RISE(Method):
         self._masks: torch.Tensor | None = None
 
     def masks(self, size: tuple[int, int]) -> torch.Tensor:
+        """[masks, H, W]: a cells x cells grid of Bernoulli(keep) upsampled to (cells + 1) cells, cropped at a random
+        shift of up to one cell along each axis, so cell borders fall anywhere in the image."""
         if self._masks is None or self._masks.shape[-2:] != size:
             g = torch.Generator().manual_seed(self.seed)
             h, w = size
@@ -121,8 +123,9 @@ class RISE(Method):
             grid = (torch.rand(self.forward_passes, 1, self.cells, self.cells, generator=g) < self.keep).float()
             up = F.interpolate(grid, ((self.cells + 1) * cell_h, (self.cells + 1) * cell_w), mode="bilinear",
                                align_corners=False)
-            shifts = torch.randint(0, cell_h, (self.forward_passes, 2), generator=g).tolist()
-            self._masks = torch.stack([up[i, 0, y : y + h, x : x + w] for i, (y, x) in enumerate(shifts)])
+            ys = torch.randint(0, cell_h, (self.forward_passes,), generator=g).tolist()
+            xs = torch.randint(0, cell_w, (self.forward_passes,), generator=g).tolist()
+            self._masks = torch.stack([up[i, 0, y : y + h, x : x + w] for i, (y, x) in enumerate(zip(ys, xs))])
         return self._masks
 
     @torch.no_grad()
