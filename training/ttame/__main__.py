@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from .baselines import METHODS
 from .labels import read_labels
 
 
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--images", type=int, default=2000)
     p.add_argument("--rise-images", type=int, default=None, help="evaluate RISE on the first N images only")
     p.add_argument("--rise-masks", type=int, default=4000)
-    p.add_argument("--methods", default="ttame,gradcam,gradcampp,scorecam,rise,random,centre")
+    p.add_argument("--methods", default=",".join(METHODS), help="comma-separated, of: " + ", ".join(METHODS))
     p.add_argument("--report", type=Path, help="also (re)write this markdown report from every results JSON beside --out")
 
     p = sub.add_parser("sanity", help="recompute the IV-F3 sanity checks of an evaluate results JSON")

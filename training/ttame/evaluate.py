@@ -7,7 +7,8 @@ from pathlib import Path
 
 import torch
 
-from .baselines import METHODS, RISE, softmax_scores
+from .baselines import METHODS, RISE
+from .model import confidence as softmax_scores
 from .data import load_split, loader, to_float
 from .images import ImageFolderData
 from .metrics import AD_IC_LEVELS, average_drop_increase, road

@@ -29,6 +29,7 @@ def _grid(tensor: torch.Tensor | None) -> tuple[int, int] | None:
 @dataclass(frozen=True)
 class Family:
     name: str
+    channel_axis = 1  # of a feature layer's output
 
     def to_map(self, output: torch.Tensor) -> torch.Tensor:
         """One feature layer's output -> [B, C, H, W]."""
@@ -78,6 +79,7 @@ class CNN(Family):
 
 
 class ViT(Family):
+    channel_axis = -1  # tokens [B, T, D]
     def default_layers(self, calls, modules, count=3):
         """The last `count` of the longest run of sibling blocks that map tokens to tokens of one shape."""
         shapes = {c.name: tuple(c.output.shape) for c in calls if c.output.dim() == 3}

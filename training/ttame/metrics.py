@@ -11,7 +11,7 @@ import torch
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import spsolve
 
-from .baselines import softmax_scores
+from .model import confidence as softmax_scores
 
 AD_IC_LEVELS = (100, 50, 15)
 ROAD_LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90)
