@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> None:
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
                                   labels=labels, workers=args.workers)
     elif args.command == "evaluate":
-        from .evaluate import evaluate, write_report
+        from .evaluate import evaluate
+        from .report import write_report
         evaluate(args.checkpoint, args.out, images=args.images, methods=args.methods.split(","),
                  rise_images=args.rise_images, rise_masks=args.rise_masks, command=command, data=args.data,
                  labels_csv=args.labels_csv, workers=args.workers)
@@ -118,7 +119,8 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(resolve_backbone(args.backbone).labels or ()))
         return
     elif args.command == "sanity":
-        from .evaluate import rerun_sanity, write_report
+        from .evaluate import rerun_sanity
+        from .report import write_report
         rerun_sanity(args.checkpoint, args.results)
         if args.report:
             write_report(args.results.parent, args.report)
