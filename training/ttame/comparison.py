@@ -61,6 +61,7 @@ class ClassRow:
     class_id: int
     images: int
     correlation: dict[str, float]  # method key -> mean pairwise correlation of the class's maps
+    centre: dict[str, float]  # method key -> mean correlation of the class's maps with the centre prior
     means: dict[str, float]  # T-TAME's mean per metric over the class's images
     beaten_by: dict[str, list[str]]  # floor key -> the metrics on which it beats T-TAME (interval excludes 0)
 
@@ -79,8 +80,11 @@ def class_breakdown(results: dict) -> list[ClassRow]:
         index = np.nonzero(targets == c)[0]
         beaten_by = {floor: [d.metric for d in paired_differences(ttame[index], per_image(methods[floor], index))
                              if d.verdict == "worse"] for floor in FLOORS if floor in methods}
-        rows.append(ClassRow(c, len(index),
-                             {k: row["mapCorrelation"][str(c)] for k, row in methods.items()
-                              if str(c) in row.get("mapCorrelation", {}) and row["images"] == len(targets)},
+        whole = {k: row for k, row in methods.items() if row["images"] == len(targets)}  # not RISE's subset
+        rows.append(ClassRow(c, len(index), _by_class(whole, "mapCorrelation", c), _by_class(whole, "centreCorrelation", c),
                              dict(zip(METRICS, ttame[index].mean(0).tolist())), beaten_by))
     return rows
+
+
+def _by_class(methods: dict, field: str, class_id: int) -> dict[str, float]:
+    return {k: row[field][str(class_id)] for k, row in methods.items() if str(class_id) in row.get(field, {})}
