@@ -52,20 +52,21 @@ def test_standing_on_a_group_of_measures():
 
 def results() -> dict:
     """Two classes of 30 images: T-TAME beats Grad-CAM on AD15 everywhere, and the frame map beats T-TAME on AD15
-    in class 1, where T-TAME's maps are all alike."""
+    in class 1, where T-TAME's maps are all alike and frame-like."""
     ttame_ad = [20.0 + i % 3 for i in range(30)] + [60.0 + i % 3 for i in range(30)]
     frame_ad = [90.0] * 30 + [40.0] * 30
     return {"backbone": "tiny", "family": "cnn", "images": 60, "command": "ttame evaluate", "labels": ["cat", "dog"],
             "targets": [0] * 30 + [1] * 30, "methods": {
-                "ttame": row("T-TAME", {"AD15": ttame_ad}, mapCorrelation={"0": 0.3, "1": 0.9}),
+                "ttame": row("T-TAME", {"AD15": ttame_ad}, mapCorrelation={"0": 0.3, "1": 0.9},
+                             centreCorrelation={"0": 0.6, "1": -0.4}),
                 "gradcam": row("Grad-CAM", {"AD15": [a + 5 for a in ttame_ad]}, mapCorrelation={"0": 0.5, "1": 0.4}),
                 "frame": row("Frame", {"AD15": frame_ad}, mapCorrelation={"0": 1.0, "1": 1.0})}}
 
 
 def test_class_breakdown_flags_image_independent_maps_and_classes_a_floor_beats():
     rows = {r.class_id: r for r in class_breakdown(results())}
-    assert rows[0].beaten_by == {"frame": []} and not rows[0].image_independent
-    assert rows[1].beaten_by == {"frame": ["AD15"]} and rows[1].image_independent
+    assert rows[0].beaten_by == {"frame": []} and not rows[0].image_independent and not rows[0].frame_like
+    assert rows[1].beaten_by == {"frame": ["AD15"]} and rows[1].image_independent and rows[1].frame_like
     assert rows[1].means["AD15"] == pytest.approx(61)
 
 
@@ -75,4 +76,5 @@ def test_the_report_says_better_or_worse_only_where_the_interval_does():
     assert "−5.0 [−5.0, −5.0] ✓" in gradcam and gradcam.count("=") == len(METRICS) - 1
     assert "| better | no difference |" in gradcam  # AD/IC, ROAD
     dog = next(line for line in text.splitlines() if line.startswith("| dog |"))
-    assert "Frame: AD15" in dog and "image-independent maps" in dog
+    assert "Frame: AD15" in dog and "image-independent maps, frame-like maps, beaten by a floor" in dog
+    assert "| −0.40 |" in dog

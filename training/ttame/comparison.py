@@ -12,7 +12,9 @@ from .metrics import METRICS, LOWER_IS_BETTER
 RESAMPLES = 2000
 CONFIDENCE = 0.95
 FLOORS = ("frame", "centre")  # image-independent maps: a class where one beats T-TAME learnt nothing image-specific
-IMAGE_INDEPENDENT = 0.7  # mean pairwise correlation of a class's maps at or above which they are flagged
+# Mean pairwise correlation of a class's maps at or above which they are flagged: set after seeing that Grad-CAM's
+# maps on 32 px CIFAR-10 objects reach 0.73-0.88 within a class, so only maps as alike as the most alike CAM's count.
+IMAGE_INDEPENDENT = 0.8
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ class ClassRow:
     @property
     def image_independent(self) -> bool:
         return self.correlation.get("ttame", 0.0) >= IMAGE_INDEPENDENT
+
+    @property
+    def frame_like(self) -> bool:
+        """T-TAME's maps anti-correlate with the centre prior: on average a frame around an empty centre."""
+        return self.centre.get("ttame", 0.0) < 0
 
 
 def class_breakdown(results: dict) -> list[ClassRow]:

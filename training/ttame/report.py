@@ -65,7 +65,7 @@ def classes_table(results: dict) -> list[str]:
     for row in class_breakdown(results):
         label = labels[row.class_id] if row.class_id < len(labels) else str(row.class_id)
         beaten = "; ".join(f"{methods[f]['name']}: {', '.join(ms)}" for f, ms in row.beaten_by.items() if ms) or "–"
-        flags = [f for f, on in (("image-independent maps", row.image_independent),
+        flags = [f for f, on in (("image-independent maps", row.image_independent), ("frame-like maps", row.frame_like),
                                  ("beaten by a floor", beaten != "–")) if on]
         values = [row.correlation.get("ttame"), row.centre.get("ttame"), row.correlation.get("gradcam")]
         lines.append(f"| {label} | {row.images} | " + " | ".join("–" if v is None else _num(v, 2) for v in values)
@@ -91,8 +91,9 @@ def section(results: dict) -> str:
         floors = " and ".join(results["methods"][f]["name"] for f in FLOORS if f in results["methods"])
         lines += ["", f"Per model-truth class: the mean pairwise correlation of the maps within the class (1 = the same "
                       f"map for every image; flagged from {IMAGE_INDEPENDENT}), the mean correlation of T-TAME's maps "
-                      f"with the centre prior (negative = a frame), T-TAME's means, and the measures on which a fixed "
-                      f"floor ({floors}) beats T-TAME in the class (paired {CONFIDENCE * 100:.0f} % interval).", "",
+                      f"with the centre prior (negative = a frame: flagged frame-like), T-TAME's means, and the "
+                      f"measures on which a fixed floor ({floors}) beats T-TAME in the class (paired "
+                      f"{CONFIDENCE * 100:.0f} % interval).", "",
                   *classes_table(results)]
     sanity = ", ".join(f"{k}: {v:.3f}" for k, v in results.get("sanity", {}).items())
     if sanity:
