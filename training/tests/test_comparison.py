@@ -77,4 +77,4 @@ def test_the_report_says_better_or_worse_only_where_the_interval_does():
     assert "| better | no difference |" in gradcam  # AD/IC, ROAD
     dog = next(line for line in text.splitlines() if line.startswith("| dog |"))
     assert "Frame: AD15" in dog and "image-independent maps, frame-like maps, beaten by a floor" in dog
-    assert "| −0.40 |" in dog
+    assert "| −0.400 |" in dog

@@ -68,7 +68,7 @@ def classes_table(results: dict) -> list[str]:
         flags = [f for f, on in (("image-independent maps", row.image_independent), ("frame-like maps", row.frame_like),
                                  ("beaten by a floor", beaten != "–")) if on]
         values = [row.correlation.get("ttame"), row.centre.get("ttame"), row.correlation.get("gradcam")]
-        lines.append(f"| {label} | {row.images} | " + " | ".join("–" if v is None else _num(v, 2) for v in values)
+        lines.append(f"| {label} | {row.images} | " + " | ".join("–" if v is None else _num(v, 3) for v in values)
                      + " | " + " | ".join(f"{row.means[m]:.1f}" for m in CLASS_METRICS)
                      + f" | {beaten} | {', '.join(flags) or '–'} |")
     return lines
