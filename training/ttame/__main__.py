@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rise-masks", type=int, default=4000)
     p.add_argument("--methods", default=",".join(METHODS), help="comma-separated, of: " + ", ".join(METHODS))
     p.add_argument("--report", type=Path, help="also (re)write this markdown report from every results JSON beside --out")
+    p.add_argument("--update", action="store_true",
+                   help="add or re-measure --methods in the existing --out (same images), keeping its other methods")
 
     p = sub.add_parser("sanity", help="recompute the IV-F3 sanity checks of an evaluate results JSON")
     p.add_argument("--checkpoint", type=Path, required=True)
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
         from .report import write_report
         evaluate(args.checkpoint, args.out, images=args.images, methods=args.methods.split(","),
                  rise_images=args.rise_images, rise_masks=args.rise_masks, command=command, data=args.data,
-                 labels_csv=args.labels_csv, workers=args.workers)
+                 labels_csv=args.labels_csv, workers=args.workers, update=args.update)
         if args.report:
             write_report(args.out.parent, args.report)
         return

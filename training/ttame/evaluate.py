@@ -49,9 +49,19 @@ def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, f
     return out
 
 
+def previous_results(out: Path, fresh: dict) -> dict:
+    """The results at `out`, to add methods to or re-measure some in: they must hold the same images and model
+    truth (a retrained T-TAME is compared with the stored baselines without measuring them again)."""
+    previous = json.loads(out.read_text())
+    if any(previous.get(k) != fresh[k] for k in ("backbone", "data", "images", "targets")):
+        raise ValueError(f"{out} was measured on other images or another classifier; evaluate without --update")
+    commands = previous.pop("commands", None) or [previous.pop("command")]
+    return {**previous, "commands": commands + fresh["commands"]}
+
+
 def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], rise_images: int | None,
              rise_masks: int, command: str, batch_size: int = 100, data: Path | None = None,
-             labels_csv: Path | None = None, workers: int = 2) -> dict:
+             labels_csv: Path | None = None, workers: int = 2, update: bool = False) -> dict:
     model, record = load_checkpoint(checkpoint)
     labels = record.get("labels") or list(model.spec.labels or ())  # may be empty: classes go by id
     if data is None:
@@ -66,9 +76,12 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
     known = truth >= 0
     results = {"backbone": model.backbone_name, "family": model.family.name, "data": source, "images": images,
                "top1_on_sample": round((targets[known] == truth[known]).float().mean().item(), 4) if known.any() else None,
-               "command": command, "labels": labels, "targets": targets.tolist(), "methods": {}}
-    results["sanity"] = sanity_checks(model, all_images[:SANITY_IMAGES])
-    print(json.dumps({"sanity": results["sanity"]}), flush=True)
+               "commands": [command], "labels": labels, "targets": targets.tolist(), "methods": {}}
+    if update and out.exists():
+        results = previous_results(out, results)
+    if "ttame" in methods or "sanity" not in results:
+        results["sanity"] = sanity_checks(model, all_images[:SANITY_IMAGES])
+        print(json.dumps({"sanity": results["sanity"]}), flush=True)
     for key in methods:
         method = METHODS[key](masks=rise_masks) if key == "rise" else METHODS[key]()
         n = min(rise_images or images, images) if isinstance(method, RISE) else images
@@ -82,7 +95,8 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
                **{m: per_image[m].mean().item() for m in METRICS},
                **by_class(maps, y),
                "perImage": {m: [round(v, 3) for v in per_image[m].tolist()] for m in METRICS}}
-        results["methods"][key] = row
+        measured = {**results["methods"], key: row}
+        results["methods"] = {k: measured[k] for k in METHODS if k in measured}  # the report's row order
         print(json.dumps({key: {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()
                                 if not isinstance(v, dict)}}), flush=True)
         out.parent.mkdir(parents=True, exist_ok=True)

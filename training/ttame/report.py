@@ -78,7 +78,8 @@ def section(results: dict) -> str:
     source = "CIFAR-10 test images" if results.get("data", CIFAR_TEST) == CIFAR_TEST else f"of {results['data']}"
     top1 = f" (top-1 on them {results['top1_on_sample'] * 100:.2f} %)" if results.get("top1_on_sample") else ""
     lines = [f"### {results['backbone']} ({results['family']}), {results['images']} {source}{top1}", "",
-             f"Command: `{results['command']}`", "", *measures_table(results)]
+             *(f"Command: `{c}`" for c in results.get("commands") or [results["command"]]), "",
+             *measures_table(results)]
     paired = "ttame" in results["methods"] and all("perImage" in r for r in results["methods"].values())
     if paired and len(results["methods"]) > 1:
         lines += ["", f"T-TAME minus each method on the same images (its first n where a method ran on fewer), mean "
