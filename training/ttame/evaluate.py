@@ -16,15 +16,15 @@ from .model import ExplainedClassifier, confidence, load_checkpoint, load_explai
 from .sanity import sanity_checks
 
 EVAL_SEED = 7
-CIFAR_TEST = "CIFAR-10 test"
 SANITY_IMAGES = 256
 
 
-def test_images(count: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """A fixed, class-balanced-in-expectation sample of the test split."""
-    test = load_split("test")
-    index = torch.randperm(len(test), generator=torch.Generator().manual_seed(EVAL_SEED))[:count]
-    return to_float(test.images[index]), test.labels[index]
+def cifar_images(count: int, split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
+    """A fixed, class-balanced-in-expectation sample of a CIFAR-10 split: test for reported figures, val (held out
+    of the train split) for choosing training settings without reading the test split."""
+    images = load_split(split)
+    index = torch.randperm(len(images), generator=torch.Generator().manual_seed(EVAL_SEED))[:count]
+    return to_float(images.images[index]), images.labels[index]
 
 
 def folder_images(model: ExplainedClassifier, data: Path, count: int, labels: list[str], labels_csv: Path | None,
@@ -61,12 +61,12 @@ def previous_results(out: Path, fresh: dict) -> dict:
 
 def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], rise_images: int | None,
              rise_masks: int, command: str, batch_size: int = 100, data: Path | None = None,
-             labels_csv: Path | None = None, workers: int = 2, update: bool = False) -> dict:
+             labels_csv: Path | None = None, workers: int = 2, update: bool = False, split: str = "test") -> dict:
     model, record = load_checkpoint(checkpoint)
     labels = record.get("labels") or list(model.spec.labels or ())  # may be empty: classes go by id
     if data is None:
-        all_images, truth = test_images(images)
-        source = CIFAR_TEST
+        all_images, truth = cifar_images(images, split)
+        source = f"CIFAR-10 {split}"
     else:
         all_images, truth, source = folder_images(model, data, images, labels, labels_csv, workers)
     images = len(all_images)
@@ -108,7 +108,7 @@ def rerun_sanity(checkpoint: Path, results_path: Path) -> dict:
     """Recompute only the IV-F3 checks of an evaluation (same images), leaving its measured methods as they are."""
     results = json.loads(results_path.read_text())
     model = load_explained(checkpoint)
-    results["sanity"] = sanity_checks(model, test_images(SANITY_IMAGES)[0])
+    results["sanity"] = sanity_checks(model, cifar_images(SANITY_IMAGES)[0])
     results_path.write_text(json.dumps(results, separators=(",", ":")))
     print(json.dumps({"sanity": results["sanity"]}))
     return results

@@ -35,8 +35,10 @@ class Family:
         """One feature layer's output -> [B, C, H, W]."""
         raise NotImplementedError
 
-    def mask(self, images: torch.Tensor, mask: torch.Tensor, standardize: Standardize) -> torch.Tensor:
-        """Raw [0,1] images x their upsampled masks [B, 1, H, W] -> the standardised model input."""
+    def mask(self, images: torch.Tensor, mask: torch.Tensor, standardize: Standardize,
+             fill: torch.Tensor | None = None) -> torch.Tensor:
+        """Raw [0,1] images x their upsampled masks [B, 1, H, W] -> the standardised model input; where the mask is
+        low, `fill` (raw images, `fills.FILLS`) or, without one, the paper's black / mean colour."""
         raise NotImplementedError
 
     def default_layers(self, calls: Sequence[ModuleCall], modules: dict[str, nn.Module], count: int = 3) -> tuple[str, ...]:
@@ -74,8 +76,9 @@ class CNN(Family):
         ends = [calls[i].output for i in sorted(last_at.values())[-count:]]
         return tuple(min((c.name for c in calls if c.output is end), key=lambda n: (n.count("."), n)) for end in ends)
 
-    def mask(self, images, mask, standardize):
-        return standardize(mask * images)  # Eq. 13: the image is masked, then standardised
+    def mask(self, images, mask, standardize, fill=None):
+        kept = mask * images  # Eq. 13: the image is masked, then standardised
+        return standardize(kept if fill is None else kept + (1 - mask) * fill)
 
 
 class ViT(Family):
@@ -107,8 +110,9 @@ class ViT(Family):
         patches = output[:, tokens - side * side:, :]
         return patches.transpose(1, 2).reshape(output.shape[0], output.shape[2], side, side)
 
-    def mask(self, images, mask, standardize):
-        return mask * standardize(images)  # Eq. 14: the standardised image is masked (black = the mean colour)
+    def mask(self, images, mask, standardize, fill=None):
+        kept = mask * standardize(images)  # Eq. 14: the standardised image is masked (black = the mean colour)
+        return kept if fill is None else kept + (1 - mask) * standardize(fill)
 
 
 FAMILIES: dict[str, Family] = {"cnn": CNN("cnn"), "vit": ViT("vit")}

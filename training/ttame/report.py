@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .comparison import (CONFIDENCE, FLOORS, IMAGE_INDEPENDENT, RESAMPLES, class_breakdown, paired_differences,
                          per_image, standing)
-from .evaluate import CIFAR_TEST, SANITY_IMAGES
+from .evaluate import SANITY_IMAGES
 from .metrics import AD_IC, LOWER_IS_BETTER, METRICS, ROAD
 
 MARKER = "<!-- results -->"
@@ -75,7 +75,8 @@ def classes_table(results: dict) -> list[str]:
 
 
 def section(results: dict) -> str:
-    source = "CIFAR-10 test images" if results.get("data", CIFAR_TEST) == CIFAR_TEST else f"of {results['data']}"
+    data = results.get("data", "CIFAR-10 test")
+    source = f"{data} images" if data.startswith("CIFAR-10") else f"of {data}"
     top1 = f" (top-1 on them {results['top1_on_sample'] * 100:.2f} %)" if results.get("top1_on_sample") else ""
     lines = [f"### {results['backbone']} ({results['family']}), {results['images']} {source}{top1}", "",
              *(f"Command: `{c}`" for c in results.get("commands") or [results["command"]]), "",

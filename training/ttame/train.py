@@ -122,7 +122,7 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
 def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: int, batch_size: int, lr: float,
                     weight_decay: float, seed: int, loss_weights: LossWeights = LossWeights(),
                     limit: int | None = None, device: torch.device = torch.device("cpu"), data: Path | None = None,
-                    labels: list[str] | None = None, workers: int = 2) -> dict:
+                    labels: list[str] | None = None, workers: int = 2, fill: str = "black") -> dict:
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
     OneCycleLR, on `data` (a folder of photos; default CIFAR-10). Saves out/attention.pt holding the backbone
     reference, class labels, and backbone + attention weights: all that `evaluate` and `export` need."""
@@ -136,20 +136,21 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
 
     def after_epoch(epoch):
         torch.save({"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
-                    "data": train.description, "model": cpu_state(model), "epoch": epoch}, out / "attention.pt")
+                    "data": train.description, "fill": fill, "model": cpu_state(model), "epoch": epoch},
+                   out / "attention.pt")
         return {}
 
     optimizer = torch.optim.SGD(model.attention.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
-    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights), train, optimizer=optimizer,
+    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights, fill), train, optimizer=optimizer,
                   epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "attention-log.jsonl",
                   after_epoch=after_epoch, device=device)
     return {"backbone": model.backbone_name, "weights": weights, "data": train.description,
             "numClasses": model.num_classes, "featureLayers": list(model.feature_layers), "epochs": epochs,
-            "seed": seed, "lr": lr, "batch_size": batch_size, "hardware": describe_hardware(device), "history": history}
+            "seed": seed, "lr": lr, "batch_size": batch_size, "fill": fill, "hardware": describe_hardware(device), "history": history}
 
 
 def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
-                        loss_weights: LossWeights = LossWeights()) -> dict[str, torch.Tensor]:
+                        loss_weights: LossWeights = LossWeights(), fill: str = "black") -> dict[str, torch.Tensor]:
     """One T-TAME training step's loss terms for a batch of raw [0,1] images."""
     with torch.no_grad():
         features, logits = model.backbone(model.standardize(images))
@@ -157,5 +158,5 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     maps = torch.sigmoid(model.attention(features))
     psi = select_maps(maps, predicted)
     own = maps[torch.arange(len(predicted), device=predicted.device), predicted]
-    masked_logits = model.backbone(mask_images(images, own, model.family, model.standardize))[1]
+    masked_logits = model.backbone(mask_images(images, own, model.family, model.standardize, fill))[1]
     return ttame_loss(masked_logits, predicted, psi, loss_weights)
