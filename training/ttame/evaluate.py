@@ -49,6 +49,12 @@ def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, f
     return out
 
 
+def attention_record(model: ExplainedClassifier, record: dict) -> dict:
+    """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
+    removed pixels with, for how many epochs, and which layers it reads."""
+    return {"fill": record.get("fill", "black"), "epochs": record.get("epoch"), "featureLayers": list(model.feature_layers)}
+
+
 def previous_results(out: Path, fresh: dict) -> dict:
     """The results at `out`, to add methods to or re-measure some in: they must hold the same images and model
     truth (a retrained T-TAME is compared with the stored baselines without measuring them again)."""
@@ -56,7 +62,7 @@ def previous_results(out: Path, fresh: dict) -> dict:
     if any(previous.get(k) != fresh[k] for k in ("backbone", "data", "images", "targets")):
         raise ValueError(f"{out} was measured on other images or another classifier; evaluate without --update")
     commands = previous.pop("commands", None) or [previous.pop("command")]
-    return {**previous, "commands": commands + fresh["commands"]}
+    return {**previous, "commands": commands + fresh["commands"], "attention": fresh["attention"]}
 
 
 def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], rise_images: int | None,
@@ -76,7 +82,7 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
     known = truth >= 0
     results = {"backbone": model.backbone_name, "family": model.family.name, "data": source, "images": images,
                "top1_on_sample": round((targets[known] == truth[known]).float().mean().item(), 4) if known.any() else None,
-               "commands": [command], "labels": labels, "targets": targets.tolist(), "methods": {}}
+               "commands": [command], "attention": attention_record(model, record), "labels": labels, "targets": targets.tolist(), "methods": {}}
     if update and out.exists():
         results = previous_results(out, results)
     if "ttame" in methods or "sanity" not in results:

@@ -78,7 +78,10 @@ def section(results: dict) -> str:
     data = results.get("data", "CIFAR-10 test")
     source = f"{data} images" if data.startswith("CIFAR-10") else f"of {data}"
     top1 = f" (top-1 on them {results['top1_on_sample'] * 100:.2f} %)" if results.get("top1_on_sample") else ""
-    lines = [f"### {results['backbone']} ({results['family']}), {results['images']} {source}{top1}", "",
+    trained = results.get("attention")
+    how = (f"; T-TAME reads {', '.join(trained['featureLayers'])}, trained with {trained['fill']} fill"
+           f" for {trained['epochs']} epoch{'s' if trained['epochs'] != 1 else ''}" if trained else "")
+    lines = [f"### {results['backbone']} ({results['family']}), {results['images']} {source}{top1}{how}", "",
              *(f"Command: `{c}`" for c in results.get("commands") or [results["command"]]), "",
              *measures_table(results)]
     paired = "ttame" in results["methods"] and all("perImage" in r for r in results["methods"].values())

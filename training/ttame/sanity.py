@@ -27,6 +27,18 @@ def _reinitialise(module: nn.Module, seed: int) -> None:
             m.reset_running_stats()
 
 
+def enclosing_block(model: nn.Module, layer: str) -> str:
+    """The block a feature layer belongs to: the layer itself or its nearest ancestor that is an element of a
+    Sequential / ModuleList (`blocks.5.mlp` -> `blocks.5`, `layer3` -> `layer3`). The cascade randomises whole
+    blocks, so that layers read inside a block (before its residual add) are checked as strictly as block outputs."""
+    parts = layer.split(".")
+    for end in range(len(parts), 0, -1):
+        parent = model.get_submodule(".".join(parts[: end - 1])) if end > 1 else model
+        if isinstance(parent, (nn.Sequential, nn.ModuleList)):
+            return ".".join(parts[:end])
+    return layer
+
+
 @torch.no_grad()
 def sanity_checks(model: ExplainedClassifier, images: torch.Tensor, seed: int = 0) -> dict[str, float]:
     """Mean rank correlation between the maps (for the original model-truth class) and the maps after randomising
@@ -42,8 +54,9 @@ def sanity_checks(model: ExplainedClassifier, images: torch.Tensor, seed: int = 
     _reinitialise(randomised.attention, seed)
     out["attention"] = rank_correlation(reference, randomised(images)[1][index]).mean().item()
     randomised, layers = copy.deepcopy(model), []
-    for layer in reversed(model.feature_layers):
-        _reinitialise(randomised.backbone.classifier.get_submodule(layer), seed)
+    classifier = randomised.backbone.classifier
+    for layer in dict.fromkeys(enclosing_block(classifier, name) for name in reversed(model.feature_layers)):
+        _reinitialise(classifier.get_submodule(layer), seed)
         layers.append(layer)
         out["backbone:" + "+".join(layers)] = rank_correlation(reference, randomised(images)[1][index]).mean().item()
     _reinitialise(randomised.backbone.classifier, seed)
