@@ -6,7 +6,8 @@ import torchvision
 from ttame.data import DEFAULT_DATA_DIR, load_split, to_float
 from ttame.model import load_explained
 from ttame.backbones import resolve_backbone
-from ttame.sanity import enclosing_block, rank_correlation, sanity_checks
+from ttame.family import enclosing_block
+from ttame.sanity import rank_correlation, sanity_checks
 
 from conftest import REPO
 

@@ -14,6 +14,18 @@ Standardize = Callable[[torch.Tensor], torch.Tensor]
 GLOBAL_POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
 
 
+def enclosing_block(model: nn.Module, layer: str) -> str:
+    """The block a feature layer belongs to: the layer itself or its nearest ancestor that is an element of a
+    Sequential / ModuleList (`blocks.5.mlp` -> `blocks.5`, `layer3` -> `layer3`). The cascade randomises whole
+    blocks (sanity.py), and a ViT's CAM layer is looked up in the block, wherever inside it T-TAME reads."""
+    parts = layer.split(".")
+    for end in range(len(parts), 0, -1):
+        parent = model.get_submodule(".".join(parts[: end - 1])) if end > 1 else model
+        if isinstance(parent, (nn.Sequential, nn.ModuleList)):
+            return ".".join(parts[:end])
+    return layer
+
+
 @dataclass(frozen=True)
 class ModuleCall:
     """One submodule call of a probe forward pass: its name, first input and output."""
@@ -99,8 +111,9 @@ class ViT(Family):
     def cam_layer(self, model, last_feature_layer):
         """The last block's first LayerNorm: the head reads only the class token, so the last block's patch tokens
         get no gradient (pytorch-grad-cam, the paper's baseline implementation, recommends this layer for ViTs)."""
-        norms = [n for n, m in model.get_submodule(last_feature_layer).named_modules() if isinstance(m, nn.LayerNorm)]
-        return f"{last_feature_layer}.{norms[0]}" if norms else last_feature_layer
+        block = enclosing_block(model, last_feature_layer)
+        norms = [n for n, m in model.get_submodule(block).named_modules() if isinstance(m, nn.LayerNorm)]
+        return f"{block}.{norms[0]}" if norms else last_feature_layer
 
     def to_map(self, output):
         """Tokens [B, P + N, D] -> [B, D, sqrt(N), sqrt(N)]: the N patch tokens form a square grid, and the P

@@ -6,6 +6,7 @@ import copy
 import torch
 from torch import nn
 
+from .family import enclosing_block
 from .model import ExplainedClassifier
 
 
@@ -25,18 +26,6 @@ def _reinitialise(module: nn.Module, seed: int) -> None:
             m.reset_parameters()
         if hasattr(m, "reset_running_stats"):
             m.reset_running_stats()
-
-
-def enclosing_block(model: nn.Module, layer: str) -> str:
-    """The block a feature layer belongs to: the layer itself or its nearest ancestor that is an element of a
-    Sequential / ModuleList (`blocks.5.mlp` -> `blocks.5`, `layer3` -> `layer3`). The cascade randomises whole
-    blocks, so that layers read inside a block (before its residual add) are checked as strictly as block outputs."""
-    parts = layer.split(".")
-    for end in range(len(parts), 0, -1):
-        parent = model.get_submodule(".".join(parts[: end - 1])) if end > 1 else model
-        if isinstance(parent, (nn.Sequential, nn.ModuleList)):
-            return ".".join(parts[:end])
-    return layer
 
 
 @torch.no_grad()
