@@ -11,7 +11,7 @@ from ttame.train import attention_step_loss
 EXPECTED = {
     "cifar_resnet": ([(48, 16, 16), (96, 8, 8), (192, 4, 4)], (16, 16)),
     "cifar_resnet_wide": ([(64, 16, 16), (128, 8, 8), (192, 4, 4)], (16, 16)),
-    "cifar_vit": ([(128, 8, 8)] * 3, (8, 8)),
+    "cifar_vit": ([(128, 8, 8)] * 2, (8, 8)),  # the last block's attention and MLP outputs
     "vgg16": ([(256, 28, 28), (512, 14, 14), (512, 7, 7)], (28, 28)),
     "resnet50": ([(512, 28, 28), (1024, 14, 14), (2048, 7, 7)], (28, 28)),
     "vit_b_16": ([(768, 14, 14)] * 3, (14, 14)),
@@ -77,7 +77,9 @@ def test_torchvision_classifiers_by_name_get_their_last_three_stages_or_blocks(n
     assert model.family.name == expected_family
 
 
-@pytest.mark.parametrize("name", ["cifar_resnet", "cifar_vit", "resnet50", "vit_b_16"])
+# Not cifar_vit: its attention reads inside the last block (before the residual add), where its maps pass the
+# sanity checks, not the last three block outputs that the default gives (docs/results.md).
+@pytest.mark.parametrize("name", ["cifar_resnet", "resnet50", "vit_b_16"])
 def test_the_defaults_agree_with_the_registrys_explicit_choices(name):
     spec = BACKBONES[name]
     assert default_feature_layers(build_classifier(spec), spec) == spec.feature_layers

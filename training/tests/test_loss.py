@@ -3,6 +3,7 @@ import math
 import torch
 
 from ttame.family import FAMILIES
+from ttame.fills import FILLS
 from ttame.loss import LossWeights, area, mask_images, select_maps, smoothness, ttame_loss
 from ttame.model import Standardize
 
@@ -50,3 +51,26 @@ def test_masking_order_depends_on_the_family():
     vit = mask_images(image, own, FAMILIES["vit"], standardize)  # E * standardize(I) = 0.5 * (0.75 - 0.5) / 0.25
     assert torch.allclose(cnn, torch.full_like(cnn, -0.5))
     assert torch.allclose(vit, torch.full_like(vit, 0.5))
+
+
+def test_a_fill_takes_the_place_of_black_where_the_map_is_low():
+    # image 0.75 everywhere, its own mean colour 0.75: at E = 0.5 the CNN sees standardize(0.5 I + 0.5 I) = 1 and the
+    # ViT 0.5 standardize(I) + 0.5 standardize(I) = 1, where black gives -0.5 and 0.5 (the test above)
+    standardize = Standardize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
+    image = torch.full((1, 3, 2, 2), 0.75)
+    own = torch.full((1, 2, 2), 0.5)
+    for family in FAMILIES.values():
+        masked = mask_images(image, own, family, standardize, fill="mean")
+        assert torch.allclose(masked, torch.ones_like(masked))
+
+
+def test_fills():
+    images = torch.rand(4, 3, 8, 6)
+    flat = torch.full((2, 3, 8, 6), 0.3)
+    assert torch.allclose(FILLS["mean"](images), images.mean((2, 3), keepdim=True).expand_as(images))
+    assert torch.allclose(FILLS["blur"](flat), flat)  # a blur keeps a flat image (and its size)
+    assert FILLS["blur"](images).std() < images.std() / 2  # and flattens noise
+    torch.manual_seed(0)
+    mixed = FILLS["mixed"](torch.rand(64, 3, 8, 6))
+    kinds = {"black": (mixed == 0).flatten(1).all(1), "flat": mixed.flatten(2).std(2).amax(1) == 0}
+    assert kinds["black"].any() and (kinds["flat"] & ~kinds["black"]).any() and (~kinds["flat"]).any()

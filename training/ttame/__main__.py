@@ -9,6 +9,8 @@ from pathlib import Path
 
 import torch
 
+from .baselines import METHODS
+from .fills import FILLS
 from .labels import read_labels
 
 
@@ -55,6 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     p.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda")
+    p.add_argument("--fill", choices=list(FILLS), default="black",
+                   help="what the training masking puts where a map is low (ttame/fills.py); black = the paper's")
 
     p = sub.add_parser("evaluate", help="AD/IC/ROAD of T-TAME vs baselines on the CIFAR-10 test split or --data")
     p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")
@@ -63,10 +67,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", type=Path, required=True, help="JSON file of the results")
     p.add_argument("--images", type=int, default=2000)
+    p.add_argument("--split", choices=["test", "val"], default="test",
+                   help="CIFAR-10 split: val (held out of train) to choose training settings, test to report")
     p.add_argument("--rise-images", type=int, default=None, help="evaluate RISE on the first N images only")
     p.add_argument("--rise-masks", type=int, default=4000)
-    p.add_argument("--methods", default="ttame,gradcam,gradcampp,scorecam,rise,random,centre")
+    p.add_argument("--methods", default=",".join(METHODS), help="comma-separated, of: " + ", ".join(METHODS))
     p.add_argument("--report", type=Path, help="also (re)write this markdown report from every results JSON beside --out")
+    p.add_argument("--update", action="store_true",
+                   help="add or re-measure --methods in the existing --out (same images), keeping its other methods")
 
     p = sub.add_parser("sanity", help="recompute the IV-F3 sanity checks of an evaluate results JSON")
     p.add_argument("--checkpoint", type=Path, required=True)
@@ -103,12 +111,14 @@ def main(argv: list[str] | None = None) -> None:
         summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
-                                  labels=labels, workers=args.workers)
+                                  labels=labels, workers=args.workers, fill=args.fill)
     elif args.command == "evaluate":
-        from .evaluate import evaluate, write_report
+        from .evaluate import evaluate
+        from .report import write_report
         evaluate(args.checkpoint, args.out, images=args.images, methods=args.methods.split(","),
                  rise_images=args.rise_images, rise_masks=args.rise_masks, command=command, data=args.data,
-                 labels_csv=args.labels_csv, workers=args.workers)
+                 labels_csv=args.labels_csv, workers=args.workers, update=args.update,
+                 split=args.split)
         if args.report:
             write_report(args.out.parent, args.report)
         return
@@ -117,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(resolve_backbone(args.backbone).labels or ()))
         return
     elif args.command == "sanity":
-        from .evaluate import rerun_sanity, write_report
+        from .evaluate import rerun_sanity
+        from .report import write_report
         rerun_sanity(args.checkpoint, args.results)
         if args.report:
             write_report(args.results.parent, args.report)

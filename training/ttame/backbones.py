@@ -175,7 +175,7 @@ BACKBONES: dict[str, BackboneSpec] = {
     # Wider early stages: more compute per image, ~14 % more parameters (layer3 holds most of them).
     "cifar_resnet_wide": cifar_spec("cifar_resnet_wide", "cnn", lambda n: CifarResNet((32, 64, 128, 192), n),
                                     ("layer1", "layer2", "layer3")),
-    "cifar_vit": cifar_spec("cifar_vit", "vit", lambda n: CifarViT(num_classes=n), ("blocks.3", "blocks.4", "blocks.5")),
+    "cifar_vit": cifar_spec("cifar_vit", "vit", lambda n: CifarViT(num_classes=n), ("blocks.5.attn", "blocks.5.mlp")),
     # The paper's layer choices: VGG-16's last three max-pools, ResNet-50's last three stages, ViT-B/16's last blocks.
     "vgg16": torchvision_spec("vgg16", feature_layers=("features.16", "features.23", "features.30")),
     "resnet50": torchvision_spec("resnet50", feature_layers=("layer2", "layer3", "layer4"),

@@ -1,4 +1,5 @@
-"""`evaluate`: T-TAME vs baselines on the CIFAR-10 test split or a folder of photos -> results JSON and a report."""
+"""`evaluate`: T-TAME vs baselines on the CIFAR-10 test split or a folder of photos -> a results JSON holding every
+measure per image (so that comparisons can be paired, by `report`) and per class."""
 from __future__ import annotations
 
 import json
@@ -7,23 +8,23 @@ from pathlib import Path
 
 import torch
 
-from .baselines import METHODS, RISE, softmax_scores
+from .baselines import METHODS, RISE, CentrePrior
 from .data import load_split, loader, to_float
 from .images import ImageFolderData
-from .metrics import AD_IC_LEVELS, average_drop_increase, road
-from .model import ExplainedClassifier, load_checkpoint, load_explained
+from .metrics import METRICS, correlation_with, map_correlation, measure
+from .model import ExplainedClassifier, confidence, load_checkpoint, load_explained
 from .sanity import sanity_checks
 
 EVAL_SEED = 7
-CIFAR_TEST = "CIFAR-10 test"
 SANITY_IMAGES = 256
 
 
-def test_images(count: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """A fixed, class-balanced-in-expectation sample of the test split."""
-    test = load_split("test")
-    index = torch.randperm(len(test), generator=torch.Generator().manual_seed(EVAL_SEED))[:count]
-    return to_float(test.images[index]), test.labels[index]
+def cifar_images(count: int, split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
+    """A fixed, class-balanced-in-expectation sample of a CIFAR-10 split: test for reported figures, val (held out
+    of the train split) for choosing training settings without reading the test split."""
+    images = load_split(split)
+    index = torch.randperm(len(images), generator=torch.Generator().manual_seed(EVAL_SEED))[:count]
+    return to_float(images.images[index]), images.labels[index]
 
 
 def folder_images(model: ExplainedClassifier, data: Path, count: int, labels: list[str], labels_csv: Path | None,
@@ -35,24 +36,58 @@ def folder_images(model: ExplainedClassifier, data: Path, count: int, labels: li
     return torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches]), f"the photos of {data}"
 
 
+def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, float]]:
+    """Per model-truth class: the mean pairwise correlation of its maps (1 = image-independent; classes with >= 2
+    images) and their mean correlation with the centre prior (negative = frame-like)."""
+    centre = CentrePrior().prior(*maps.shape[-2:])
+    out = {"mapCorrelation": {}, "centreCorrelation": {}}
+    for c in targets.unique().tolist():
+        mine = maps[targets == c]
+        if len(mine) >= 2:
+            out["mapCorrelation"][str(c)] = round(map_correlation(mine), 4)
+        out["centreCorrelation"][str(c)] = round(correlation_with(mine, centre), 4)
+    return out
+
+
+def attention_record(model: ExplainedClassifier, record: dict) -> dict:
+    """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
+    removed pixels with, for how many epochs, and which layers it reads."""
+    return {"fill": record.get("fill", "black"), "epochs": record.get("epoch"), "featureLayers": list(model.feature_layers)}
+
+
+def previous_results(out: Path, fresh: dict) -> dict:
+    """The results at `out`, to add methods to or re-measure some in: they must hold the same images and model
+    truth (a retrained T-TAME is compared with the stored baselines without measuring them again)."""
+    previous = json.loads(out.read_text())
+    if any(previous.get(k) != fresh[k] for k in ("backbone", "data", "images", "targets")):
+        raise ValueError(f"{out} was measured on other images or another classifier; evaluate without --update")
+    commands = previous.pop("commands", None) or [previous.pop("command")]
+    return {**previous, "commands": commands + fresh["commands"], "attention": fresh["attention"]}
+
+
 def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], rise_images: int | None,
              rise_masks: int, command: str, batch_size: int = 100, data: Path | None = None,
-             labels_csv: Path | None = None, workers: int = 2) -> dict:
+             labels_csv: Path | None = None, workers: int = 2, update: bool = False, split: str = "test") -> dict:
     model, record = load_checkpoint(checkpoint)
+    labels = record.get("labels") or list(model.spec.labels or ())  # may be empty: classes go by id
     if data is None:
-        all_images, labels = test_images(images)
-        source = CIFAR_TEST
+        all_images, truth = cifar_images(images, split)
+        source = f"CIFAR-10 {split}"
     else:
-        all_images, labels, source = folder_images(model, data, images, record.get("labels") or [], labels_csv, workers)
+        all_images, truth, source = folder_images(model, data, images, labels, labels_csv, workers)
     images = len(all_images)
     with torch.no_grad():
         targets = torch.cat([model.classify(b).argmax(1) for b in all_images.split(500)])  # model truth
-    known = labels >= 0
+        clean = torch.cat([confidence(model, xb, yb) for xb, yb in zip(all_images.split(500), targets.split(500))])
+    known = truth >= 0
     results = {"backbone": model.backbone_name, "family": model.family.name, "data": source, "images": images,
-               "top1_on_sample": round((targets[known] == labels[known]).float().mean().item(), 4) if known.any() else None,
-               "command": command, "methods": {}}
-    results["sanity"] = sanity_checks(model, all_images[:SANITY_IMAGES])
-    print(json.dumps({"sanity": results["sanity"]}), flush=True)
+               "top1_on_sample": round((targets[known] == truth[known]).float().mean().item(), 4) if known.any() else None,
+               "commands": [command], "attention": attention_record(model, record), "labels": labels, "targets": targets.tolist(), "methods": {}}
+    if update and out.exists():
+        results = previous_results(out, results)
+    if "ttame" in methods or "sanity" not in results:
+        results["sanity"] = sanity_checks(model, all_images[:SANITY_IMAGES])
+        print(json.dumps({"sanity": results["sanity"]}), flush=True)
     for key in methods:
         method = METHODS[key](masks=rise_masks) if key == "rise" else METHODS[key]()
         n = min(rise_images or images, images) if isinstance(method, RISE) else images
@@ -60,19 +95,18 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
         start = time.perf_counter()
         maps = torch.cat([method(model, xb, yb) for xb, yb in zip(x.split(batch_size), y.split(batch_size))])
         ms = (time.perf_counter() - start) * 1000 / n
+        per_image = measure(model, x, y, maps, clean[:n])
         row = {"name": method.name, "images": n, "forwardPasses": method.forward_passes,
-               "backwardPasses": method.backward_passes, "msPerExplanation": round(ms, 3)}
-        with torch.no_grad():
-            clean = torch.cat([softmax_scores(model, xb, yb) for xb, yb in zip(x.split(500), y.split(500))])
-        for level in AD_IC_LEVELS:
-            ad, ic = average_drop_increase(model, x, y, maps, level, clean)
-            row[f"AD{level}"], row[f"IC{level}"] = ad.mean().item(), ic.mean().item() * 100
-        row["MoRF"] = road(model, x, y, maps, most_relevant_first=True)
-        row["LeRF"] = road(model, x, y, maps, most_relevant_first=False)
-        results["methods"][key] = row
-        print(json.dumps({key: {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}}), flush=True)
+               "backwardPasses": method.backward_passes, "msPerExplanation": round(ms, 3),
+               **{m: per_image[m].mean().item() for m in METRICS},
+               **by_class(maps, y),
+               "perImage": {m: [round(v, 3) for v in per_image[m].tolist()] for m in METRICS}}
+        measured = {**results["methods"], key: row}
+        results["methods"] = {k: measured[k] for k in METHODS if k in measured}  # the report's row order
+        print(json.dumps({key: {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()
+                                if not isinstance(v, dict)}}), flush=True)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=2))
+        out.write_text(json.dumps(results, separators=(",", ":")))
     return results
 
 
@@ -80,34 +114,7 @@ def rerun_sanity(checkpoint: Path, results_path: Path) -> dict:
     """Recompute only the IV-F3 checks of an evaluation (same images), leaving its measured methods as they are."""
     results = json.loads(results_path.read_text())
     model = load_explained(checkpoint)
-    results["sanity"] = sanity_checks(model, test_images(SANITY_IMAGES)[0])
-    results_path.write_text(json.dumps(results, indent=2))
+    results["sanity"] = sanity_checks(model, cifar_images(SANITY_IMAGES)[0])
+    results_path.write_text(json.dumps(results, separators=(",", ":")))
     print(json.dumps({"sanity": results["sanity"]}))
     return results
-
-
-COLUMNS = ["AD100", "IC100", "AD50", "IC50", "AD15", "IC15", "MoRF", "LeRF"]
-
-
-def write_report(results_dir: Path, report: Path) -> None:
-    sections = []
-    runs = [json.loads(path.read_text()) for path in sorted(results_dir.glob("*.json"))]
-    for data in sorted((r for r in runs if "methods" in r), key=lambda r: (r["backbone"], -r["images"])):
-        lines = [f"### {data['backbone']} ({data['family']}), {data['images']} " + (
-                     "CIFAR-10 test images" if data.get("data", CIFAR_TEST) == CIFAR_TEST else f"of {data['data']}"),
-                 "", f"Command: `{data['command']}`", "",
-                 "| method | " + " | ".join(f"{c}{'↓' if c.startswith('AD') or c == 'MoRF' else '↑'}" for c in COLUMNS)
-                 + " | FP | ms/expl. | images |",
-                 "|---|" + "---|" * (len(COLUMNS) + 3)]
-        for row in data["methods"].values():
-            fp = f"{row['forwardPasses']}" + (f" + {row['backwardPasses']} BP" if row["backwardPasses"] else "")
-            lines.append(f"| {row['name']} | " + " | ".join(f"{row[c]:.2f}" for c in COLUMNS)
-                         + f" | {fp} | {row['msPerExplanation']:.2f} | {row['images']} |")
-        sanity = ", ".join(f"{k}: {v:.3f}" for k, v in data.get("sanity", {}).items())
-        lines += ["", f"Sanity check (IV-F3) on {min(SANITY_IMAGES, data['images'])} of these images: mean Spearman correlation of the "
-                  f"T-TAME maps with the maps after randomising the attention, or the backbone's feature layers "
-                  f"cascading from the top, then the whole backbone: {sanity} (near 0 = the maps depend on what was randomised)."]
-        sections.append("\n".join(lines))
-    report.parent.mkdir(parents=True, exist_ok=True)
-    header = report.read_text().split("<!-- results -->")[0] if report.exists() else "# Results\n\n"
-    report.write_text(header + "<!-- results -->\n\n" + "\n\n".join(sections) + "\n")

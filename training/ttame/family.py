@@ -14,6 +14,18 @@ Standardize = Callable[[torch.Tensor], torch.Tensor]
 GLOBAL_POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
 
 
+def enclosing_block(model: nn.Module, layer: str) -> str:
+    """The block a feature layer belongs to: the layer itself or its nearest ancestor that is an element of a
+    Sequential / ModuleList (`blocks.5.mlp` -> `blocks.5`, `layer3` -> `layer3`). The cascade randomises whole
+    blocks (sanity.py), and a ViT's CAM layer is looked up in the block, wherever inside it T-TAME reads."""
+    parts = layer.split(".")
+    for end in range(len(parts), 0, -1):
+        parent = model.get_submodule(".".join(parts[: end - 1])) if end > 1 else model
+        if isinstance(parent, (nn.Sequential, nn.ModuleList)):
+            return ".".join(parts[:end])
+    return layer
+
+
 @dataclass(frozen=True)
 class ModuleCall:
     """One submodule call of a probe forward pass: its name, first input and output."""
@@ -29,13 +41,16 @@ def _grid(tensor: torch.Tensor | None) -> tuple[int, int] | None:
 @dataclass(frozen=True)
 class Family:
     name: str
+    channel_axis = 1  # of a feature layer's output
 
     def to_map(self, output: torch.Tensor) -> torch.Tensor:
         """One feature layer's output -> [B, C, H, W]."""
         raise NotImplementedError
 
-    def mask(self, images: torch.Tensor, mask: torch.Tensor, standardize: Standardize) -> torch.Tensor:
-        """Raw [0,1] images x their upsampled masks [B, 1, H, W] -> the standardised model input."""
+    def mask(self, images: torch.Tensor, mask: torch.Tensor, standardize: Standardize,
+             fill: torch.Tensor | None = None) -> torch.Tensor:
+        """Raw [0,1] images x their upsampled masks [B, 1, H, W] -> the standardised model input; where the mask is
+        low, `fill` (raw images, `fills.FILLS`) or, without one, the paper's black / mean colour."""
         raise NotImplementedError
 
     def default_layers(self, calls: Sequence[ModuleCall], modules: dict[str, nn.Module], count: int = 3) -> tuple[str, ...]:
@@ -73,11 +88,13 @@ class CNN(Family):
         ends = [calls[i].output for i in sorted(last_at.values())[-count:]]
         return tuple(min((c.name for c in calls if c.output is end), key=lambda n: (n.count("."), n)) for end in ends)
 
-    def mask(self, images, mask, standardize):
-        return standardize(mask * images)  # Eq. 13: the image is masked, then standardised
+    def mask(self, images, mask, standardize, fill=None):
+        kept = mask * images  # Eq. 13: the image is masked, then standardised
+        return standardize(kept if fill is None else kept + (1 - mask) * fill)
 
 
 class ViT(Family):
+    channel_axis = -1  # tokens [B, T, D]
     def default_layers(self, calls, modules, count=3):
         """The last `count` of the longest run of sibling blocks that map tokens to tokens of one shape."""
         shapes = {c.name: tuple(c.output.shape) for c in calls if c.output.dim() == 3}
@@ -94,8 +111,9 @@ class ViT(Family):
     def cam_layer(self, model, last_feature_layer):
         """The last block's first LayerNorm: the head reads only the class token, so the last block's patch tokens
         get no gradient (pytorch-grad-cam, the paper's baseline implementation, recommends this layer for ViTs)."""
-        norms = [n for n, m in model.get_submodule(last_feature_layer).named_modules() if isinstance(m, nn.LayerNorm)]
-        return f"{last_feature_layer}.{norms[0]}" if norms else last_feature_layer
+        block = enclosing_block(model, last_feature_layer)
+        norms = [n for n, m in model.get_submodule(block).named_modules() if isinstance(m, nn.LayerNorm)]
+        return f"{block}.{norms[0]}" if norms else last_feature_layer
 
     def to_map(self, output):
         """Tokens [B, P + N, D] -> [B, D, sqrt(N), sqrt(N)]: the N patch tokens form a square grid, and the P
@@ -105,8 +123,9 @@ class ViT(Family):
         patches = output[:, tokens - side * side:, :]
         return patches.transpose(1, 2).reshape(output.shape[0], output.shape[2], side, side)
 
-    def mask(self, images, mask, standardize):
-        return mask * standardize(images)  # Eq. 14: the standardised image is masked (black = the mean colour)
+    def mask(self, images, mask, standardize, fill=None):
+        kept = mask * standardize(images)  # Eq. 14: the standardised image is masked (black = the mean colour)
+        return kept if fill is None else kept + (1 - mask) * standardize(fill)
 
 
 FAMILIES: dict[str, Family] = {"cnn": CNN("cnn"), "vit": ViT("vit")}

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .fills import FILLS
+
 
 @dataclass(frozen=True)
 class LossWeights:
@@ -41,8 +43,9 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
     return {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
 
 
-def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family, standardize) -> torch.Tensor:
+def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family, standardize, fill: str = "black") -> torch.Tensor:
     """Mask raw [0,1] images with their own-class maps [B, He, We], upsampled to the image, in the family's order
-    (Eq. 13 for a CNN, Eq. 14 for a ViT: `Family.mask`)."""
+    (Eq. 13 for a CNN, Eq. 14 for a ViT: `Family.mask`), filling what a map removes as `fills.FILLS[fill]` says."""
     mask = F.interpolate(own_maps[:, None], images.shape[-2:], mode="bilinear", align_corners=False)
-    return family.mask(images, mask, standardize)
+    fill_of = FILLS[fill]
+    return family.mask(images, mask, standardize, None if fill_of is None else fill_of(images))

@@ -1,6 +1,7 @@
-"""Evaluation measures (paper IV-B): AD/IC at v% kept pixels and ROAD with noisy linear imputation.
+"""Evaluation measures: the classifier's top-1, and the explanation measures of paper IV-B, per image.
 
-Each takes saliency maps [B, H, W] in [0, 1] from any method; masking is applied to the raw [0,1] image.
+Explanation measures take saliency maps [B, H, W] in [0, 1] from any method; masking and imputation act on the
+raw [0, 1] image. `METRICS` names them, in the order every results file, report and pack manifest uses.
 """
 from __future__ import annotations
 
@@ -11,10 +12,26 @@ import torch
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import spsolve
 
-from .baselines import softmax_scores
+from .model import confidence
 
 AD_IC_LEVELS = (100, 50, 15)
 ROAD_LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90)
+AD_IC = tuple(f"{kind}{level}" for level in AD_IC_LEVELS for kind in ("AD", "IC"))
+ROAD = ("MoRF", "LeRF")
+METRICS = AD_IC + ROAD
+LOWER_IS_BETTER = frozenset({*(f"AD{level}" for level in AD_IC_LEVELS), "MoRF"})
+
+
+@torch.no_grad()
+def accuracy(classify, labelled_batches, device: torch.device = torch.device("cpu")) -> float | None:
+    """Top-1 over the labelled images of (images, labels) batches (label -1 = unlabelled); None if there are none."""
+    correct = seen = 0
+    for images, labels in labelled_batches:
+        known = labels >= 0
+        if known.any():
+            correct += (classify(images[known].to(device)).argmax(1).cpu() == labels[known]).sum().item()
+            seen += int(known.sum())
+    return correct / seen if seen else None
 
 
 def keep_top(maps: torch.Tensor, percent: float) -> torch.Tensor:
@@ -29,10 +46,10 @@ def keep_top(maps: torch.Tensor, percent: float) -> torch.Tensor:
 
 @torch.no_grad()
 def average_drop_increase(model, images, targets, maps, percent: float, clean_scores=None):
-    """Per-image AD(v) (in %) and IC(v) (0/1)."""
-    p = softmax_scores(model, images, targets) if clean_scores is None else clean_scores
-    pv = softmax_scores(model, images * keep_top(maps, percent)[:, None], targets)
-    return torch.relu(p - pv) / p * 100, (pv > p).float()
+    """Per-image AD(v) (in %) and IC(v) (0 or 100, so that a mean is a percentage of images)."""
+    p = confidence(model, images, targets) if clean_scores is None else clean_scores
+    pv = confidence(model, images * keep_top(maps, percent)[:, None], targets)
+    return torch.relu(p - pv) / p * 100, (pv > p).float() * 100
 
 
 # 8-neighbour weights of ROAD's noisy linear imputer (Rong et al., 2022): direct 1/6, diagonal 1/12.
@@ -71,8 +88,10 @@ def impute(image: np.ndarray, removed: np.ndarray, rng: np.random.Generator, noi
 
 
 @torch.no_grad()
-def road(model, images, targets, maps, most_relevant_first: bool, seed: int = 0) -> float:
-    """Mean target confidence (in %) over v = 10..90 % of pixels removed (MoRF) or kept-least-first (LeRF)."""
+def road(model, images, targets, maps, most_relevant_first: bool, seed: int = 0) -> torch.Tensor:
+    """Per-image ROAD (in %): the target confidence averaged over v = 10..90 % of the pixels removed, most relevant
+    first (MoRF) or least relevant first (LeRF). Exactly round(v% x pixels) go at each level, so pixels tied at the
+    threshold cannot take more than v% with them."""
     rng = np.random.default_rng(seed)
     flat = maps.flatten(1)
     order = flat.argsort(1, descending=most_relevant_first)
@@ -84,5 +103,36 @@ def road(model, images, targets, maps, most_relevant_first: bool, seed: int = 0)
         removed = removed.view_as(maps).numpy()
         imputed = torch.stack([torch.from_numpy(impute(img.numpy().astype(np.float64), r, rng)).float()
                                for img, r in zip(images, removed)])
-        scores.append(softmax_scores(model, imputed, targets).mean().item() * 100)
-    return float(np.mean(scores))
+        scores.append(confidence(model, imputed, targets) * 100)
+    return torch.stack(scores).mean(0)
+
+
+def measure(model, images, targets, maps, clean_scores=None) -> dict[str, torch.Tensor]:
+    """Every measure of `METRICS`, per image [B]."""
+    out = {}
+    for level in AD_IC_LEVELS:
+        out[f"AD{level}"], out[f"IC{level}"] = average_drop_increase(model, images, targets, maps, level, clean_scores)
+    out["MoRF"] = road(model, images, targets, maps, most_relevant_first=True)
+    out["LeRF"] = road(model, images, targets, maps, most_relevant_first=False)
+    return out
+
+
+def _standardised(maps: torch.Tensor) -> torch.Tensor:
+    """[N, H, W] -> [N, H*W] rows of mean 0 and norm 1 (a constant map -> 0: uncorrelated with everything)."""
+    z = maps.flatten(1).double()
+    z = z - z.mean(1, keepdim=True)
+    return z / z.norm(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+def map_correlation(maps: torch.Tensor) -> float:
+    """Mean Pearson correlation over all pairs of maps [N, H, W] (N >= 2): near 1 = the maps hardly depend on the
+    image."""
+    z = _standardised(maps)
+    pairs = z @ z.T
+    n = len(z)
+    return ((pairs.sum() - pairs.diagonal().sum()) / (n * (n - 1))).item()
+
+
+def correlation_with(maps: torch.Tensor, reference: torch.Tensor) -> float:
+    """Mean Pearson correlation of maps [N, H, W] with one reference map [H, W]."""
+    return (_standardised(maps) @ _standardised(reference[None])[0]).mean().item()

@@ -59,6 +59,11 @@ class ExplainedClassifier(nn.Module):
         return logits, self.attention(features)
 
 
+def confidence(model: ExplainedClassifier, images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Softmax probability of each image's target class [B] (raw [0,1] images)."""
+    return torch.softmax(model.classify(images), 1).gather(1, targets[:, None])[:, 0]
+
+
 def load_checkpoint(checkpoint: str | Path) -> tuple[ExplainedClassifier, dict]:
     """A train-attention checkpoint -> (the model, the checkpoint's record: backbone reference, labels, ...)."""
     state = torch.load(checkpoint, map_location="cpu")

@@ -9,11 +9,10 @@ import torch
 from .data import CifarTraining, batches, load_split, loader
 from .export import write_pack
 from .images import ImageFolderData
+from .hardware import describe_hardware
 from .labels import model_labels
+from .metrics import METRICS, accuracy
 from .model import ExplainedClassifier, load_checkpoint
-from .train import accuracy, describe
-
-METRIC_KEYS = ("AD100", "IC100", "AD50", "IC50", "AD15", "IC15", "MoRF", "LeRF")
 
 
 def _summary(run_dir: Path, name: str) -> dict:
@@ -31,7 +30,7 @@ def _backbone_chain(weights: Path) -> list[dict]:
 
 def _hardware(backbone_runs: list[dict], attention_run: dict) -> str:
     """Where the runs trained, as they recorded it (runs older than that field trained on this machine's CPU)."""
-    seen = dict.fromkeys(r.get("hardware") or describe(torch.device("cpu")) for r in (*backbone_runs, attention_run))
+    seen = dict.fromkeys(r.get("hardware") or describe_hardware(torch.device("cpu")) for r in (*backbone_runs, attention_run))
     return "; ".join(seen)
 
 
@@ -71,7 +70,7 @@ def export_pack(checkpoint: Path, out: Path, *, pack_id: str, version: str, eval
     metrics["top1Data"] = measured_on
     if evaluation:
         results = json.loads(evaluation.read_text())["methods"]["ttame"]
-        metrics["explanations"] = {k: round(results[k], 2) for k in METRIC_KEYS}
+        metrics["explanations"] = {k: round(results[k], 2) for k in METRICS}
     manifest = write_pack(model, out, pack_id=pack_id, version=version, labels=labels, training=training,
                           metrics=metrics)
     print(json.dumps({"pack": str(out), "top1": metrics.get("top1"), "numClasses": model.num_classes,

@@ -6,6 +6,7 @@ import copy
 import torch
 from torch import nn
 
+from .family import enclosing_block
 from .model import ExplainedClassifier
 
 
@@ -42,8 +43,9 @@ def sanity_checks(model: ExplainedClassifier, images: torch.Tensor, seed: int = 
     _reinitialise(randomised.attention, seed)
     out["attention"] = rank_correlation(reference, randomised(images)[1][index]).mean().item()
     randomised, layers = copy.deepcopy(model), []
-    for layer in reversed(model.feature_layers):
-        _reinitialise(randomised.backbone.classifier.get_submodule(layer), seed)
+    classifier = randomised.backbone.classifier
+    for layer in dict.fromkeys(enclosing_block(classifier, name) for name in reversed(model.feature_layers)):
+        _reinitialise(classifier.get_submodule(layer), seed)
         layers.append(layer)
         out["backbone:" + "+".join(layers)] = rank_correlation(reference, randomised(images)[1][index]).mean().item()
     _reinitialise(randomised.backbone.classifier, seed)

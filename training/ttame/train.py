@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import time
 from pathlib import Path
 
@@ -12,25 +11,12 @@ import torch.nn.functional as F
 
 from .backbones import BackboneSpec, build_classifier, resolve_backbone
 from .data import CifarTraining, FolderTraining, batches, load_split
+from .hardware import describe_hardware
 from .images import ImageFolderData
 from .labels import model_labels
 from .loss import LossWeights, mask_images, select_maps, ttame_loss
+from .metrics import accuracy
 from .model import ExplainedClassifier, Standardize
-
-
-def describe(device: torch.device) -> str:
-    """The hardware a run trained on, for its summary and the pack manifest."""
-    if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
-    return f"{_cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__} (CPU)"
-
-
-def _cpu_name() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def cpu_state(model: torch.nn.Module) -> dict:
@@ -44,18 +30,6 @@ def log(event: dict, log_file: Path | None) -> None:
     if log_file:
         with log_file.open("a") as f:
             f.write(line + "\n")
-
-
-@torch.no_grad()
-def accuracy(classify, labelled_batches, device: torch.device = torch.device("cpu")) -> float | None:
-    """Top-1 over the labelled images of (images, labels) batches (label -1 = unlabelled); None if there are none."""
-    correct = seen = 0
-    for images, labels in labelled_batches:
-        known = labels >= 0
-        if known.any():
-            correct += (classify(images[known].to(device)).argmax(1).cpu() == labels[known]).sum().item()
-            seen += int(known.sum())
-    return correct / seen if seen else None
 
 
 def training_data(spec: BackboneSpec, data: Path | None, *, labels=(), limit: int | None = None, workers: int = 2):
@@ -142,13 +116,13 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
                   epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "backbone-log.jsonl",
                   after_epoch=after_epoch, device=device)
     return {"backbone": backbone, "epochs": epochs, "seed": seed, "init": str(init) if init else None,
-            "hardware": describe(device), "val_top1": history[-1]["val_top1"], "history": history}
+            "hardware": describe_hardware(device), "val_top1": history[-1]["val_top1"], "history": history}
 
 
 def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: int, batch_size: int, lr: float,
                     weight_decay: float, seed: int, loss_weights: LossWeights = LossWeights(),
                     limit: int | None = None, device: torch.device = torch.device("cpu"), data: Path | None = None,
-                    labels: list[str] | None = None, workers: int = 2) -> dict:
+                    labels: list[str] | None = None, workers: int = 2, fill: str = "black") -> dict:
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
     OneCycleLR, on `data` (a folder of photos; default CIFAR-10). Saves out/attention.pt holding the backbone
     reference, class labels, and backbone + attention weights: all that `evaluate` and `export` need."""
@@ -162,20 +136,21 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
 
     def after_epoch(epoch):
         torch.save({"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
-                    "data": train.description, "model": cpu_state(model), "epoch": epoch}, out / "attention.pt")
+                    "data": train.description, "fill": fill, "model": cpu_state(model), "epoch": epoch},
+                   out / "attention.pt")
         return {}
 
     optimizer = torch.optim.SGD(model.attention.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
-    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights), train, optimizer=optimizer,
+    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights, fill), train, optimizer=optimizer,
                   epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "attention-log.jsonl",
                   after_epoch=after_epoch, device=device)
     return {"backbone": model.backbone_name, "weights": weights, "data": train.description,
             "numClasses": model.num_classes, "featureLayers": list(model.feature_layers), "epochs": epochs,
-            "seed": seed, "lr": lr, "batch_size": batch_size, "hardware": describe(device), "history": history}
+            "seed": seed, "lr": lr, "batch_size": batch_size, "fill": fill, "hardware": describe_hardware(device), "history": history}
 
 
 def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
-                        loss_weights: LossWeights = LossWeights()) -> dict[str, torch.Tensor]:
+                        loss_weights: LossWeights = LossWeights(), fill: str = "black") -> dict[str, torch.Tensor]:
     """One T-TAME training step's loss terms for a batch of raw [0,1] images."""
     with torch.no_grad():
         features, logits = model.backbone(model.standardize(images))
@@ -183,5 +158,5 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     maps = torch.sigmoid(model.attention(features))
     psi = select_maps(maps, predicted)
     own = maps[torch.arange(len(predicted), device=predicted.device), predicted]
-    masked_logits = model.backbone(mask_images(images, own, model.family, model.standardize))[1]
+    masked_logits = model.backbone(mask_images(images, own, model.family, model.standardize, fill))[1]
     return ttame_loss(masked_logits, predicted, psi, loss_weights)

@@ -1,0 +1,80 @@
+"""Paired bootstrap intervals, the verdicts they allow, the per-class breakdown and their report, on made-up
+per-image values whose answers are known."""
+import numpy as np
+import pytest
+
+from ttame.comparison import Difference, class_breakdown, paired_differences, per_image, standing
+from ttame.metrics import METRICS
+from ttame.report import section
+
+
+def row(name: str, values: dict[str, list[float]], **extra) -> dict:
+    """A results row: `values` per metric, 0 for the metrics not given."""
+    n = len(next(iter(values.values())))
+    per = {m: list(values.get(m, [0.0] * n)) for m in METRICS}
+    return {"name": name, "images": n, "forwardPasses": 1, "backwardPasses": 0, "msPerExplanation": 1.0,
+            **{m: float(np.mean(v)) for m, v in per.items()}, "perImage": per, **extra}
+
+
+def test_a_constant_paired_difference_has_a_zero_width_interval_and_a_direction():
+    ours = per_image(row("a", {"AD15": [10, 20, 30, 40], "LeRF": [50, 50, 50, 50], "MoRF": [1, 2, 3, 4]}))
+    theirs = per_image(row("b", {"AD15": [12, 22, 32, 42], "LeRF": [40, 40, 40, 40], "MoRF": [1, 2, 3, 4]}))
+    by = {d.metric: d for d in paired_differences(ours, theirs)}
+    assert (by["AD15"].mean, by["AD15"].low, by["AD15"].high) == pytest.approx((-2, -2, -2))
+    assert by["AD15"].verdict == "better"  # lower is better for AD
+    assert by["LeRF"].verdict == "better"  # higher is better for LeRF
+    assert by["MoRF"].verdict == "no difference"
+
+
+def test_noise_around_no_difference_gives_an_interval_that_holds_zero():
+    noise = np.random.default_rng(1).normal(0, 5, 400)
+    ours = per_image(row("a", {"MoRF": list(30 + noise - noise.mean())}))  # paired differences of mean 0, sd ~5
+    theirs = per_image(row("b", {"MoRF": [30.0] * 400}))
+    d = {d.metric: d for d in paired_differences(ours, theirs)}["MoRF"]
+    assert d.low < 0 < d.high and d.verdict == "no difference"
+    assert d.high - d.low == pytest.approx(2 * 1.96 * noise.std() / 20, rel=0.1)  # the normal approximation's
+
+
+def test_a_method_on_fewer_images_is_compared_on_the_first_ones():
+    ours = per_image(row("a", {"MoRF": [1, 1, 9, 9]}))
+    d = {d.metric: d for d in paired_differences(ours, per_image(row("b", {"MoRF": [3, 3]})))}["MoRF"]
+    assert d.mean == -2 and d.verdict == "better"
+
+
+def test_standing_on_a_group_of_measures():
+    def diff(metric, low, high):
+        return Difference(metric, (low + high) / 2, low, high)
+    assert standing([diff("AD15", -3, -1), diff("IC15", -1, 1)]) == "better"
+    assert standing([diff("AD15", -3, -1), diff("IC15", -3, -1)]) == "mixed"  # IC lower = worse
+    assert standing([diff("MoRF", 1, 2)]) == "worse"
+    assert standing([diff("MoRF", -1, 2), diff("LeRF", -1, 1)]) == "no difference"
+
+
+def results() -> dict:
+    """Two classes of 30 images: T-TAME beats Grad-CAM on AD15 everywhere, and the frame map beats T-TAME on AD15
+    in class 1, where T-TAME's maps are all alike and frame-like."""
+    ttame_ad = [20.0 + i % 3 for i in range(30)] + [60.0 + i % 3 for i in range(30)]
+    frame_ad = [90.0] * 30 + [40.0] * 30
+    return {"backbone": "tiny", "family": "cnn", "images": 60, "command": "ttame evaluate", "labels": ["cat", "dog"],
+            "targets": [0] * 30 + [1] * 30, "methods": {
+                "ttame": row("T-TAME", {"AD15": ttame_ad}, mapCorrelation={"0": 0.3, "1": 0.9},
+                             centreCorrelation={"0": 0.6, "1": -0.4}),
+                "gradcam": row("Grad-CAM", {"AD15": [a + 5 for a in ttame_ad]}, mapCorrelation={"0": 0.5, "1": 0.4}),
+                "frame": row("Frame", {"AD15": frame_ad}, mapCorrelation={"0": 1.0, "1": 1.0})}}
+
+
+def test_class_breakdown_flags_image_independent_maps_and_classes_a_floor_beats():
+    rows = {r.class_id: r for r in class_breakdown(results())}
+    assert rows[0].beaten_by == {"frame": []} and not rows[0].image_independent and not rows[0].frame_like
+    assert rows[1].beaten_by == {"frame": ["AD15"]} and rows[1].image_independent and rows[1].frame_like
+    assert rows[1].means["AD15"] == pytest.approx(61)
+
+
+def test_the_report_says_better_or_worse_only_where_the_interval_does():
+    text = section(results())
+    gradcam = next(line for line in text.splitlines() if line.startswith("| Grad-CAM |") and "[" in line)
+    assert "−5.0 [−5.0, −5.0] ✓" in gradcam and gradcam.count("=") == len(METRICS) - 1
+    assert "| better | no difference |" in gradcam  # AD/IC, ROAD
+    dog = next(line for line in text.splitlines() if line.startswith("| dog |"))
+    assert "Frame: AD15" in dog and "image-independent maps, frame-like maps, beaten by a floor" in dog
+    assert "| −0.400 |" in dog
