@@ -74,3 +74,7 @@ def test_fills():
     mixed = FILLS["mixed"](torch.rand(64, 3, 8, 6))
     kinds = {"black": (mixed == 0).flatten(1).all(1), "flat": mixed.flatten(2).std(2).amax(1) == 0}
     assert kinds["black"].any() and (kinds["flat"] & ~kinds["black"]).any() and (~kinds["flat"]).any()
+    halves = FILLS["black-or-mean"](torch.rand(64, 3, 8, 6))
+    flat = halves.flatten(2).std(2).amax(1) == 0
+    black = (halves == 0).flatten(1).all(1)
+    assert flat.all() and black.any() and not black.all()

@@ -5,6 +5,7 @@ own low-frequency content or randomise it, so that the reaction to one fixed col
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import torch
 import torchvision.transforms.functional as TF
@@ -26,12 +27,19 @@ def uniform_noise(images: torch.Tensor) -> torch.Tensor:
     return torch.rand_like(images)
 
 
-def mixed(images: torch.Tensor) -> torch.Tensor:
-    """Per image, one of black, its mean colour, its blur or noise, drawn at random."""
-    options = torch.stack([torch.zeros_like(images), mean_colour(images), blurred(images), uniform_noise(images)])
-    pick = torch.randint(len(options), (len(images),), device=images.device)
-    return options[pick, torch.arange(len(images), device=images.device)]
+def black(images: torch.Tensor) -> torch.Tensor:
+    return torch.zeros_like(images)
+
+
+def one_of(*fills: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A fill that draws one of `fills` at random for each image."""
+    def fill(images: torch.Tensor) -> torch.Tensor:
+        options = torch.stack([f(images) for f in fills])
+        pick = torch.randint(len(fills), (len(images),), device=images.device)
+        return options[pick, torch.arange(len(images), device=images.device)]
+    return fill
 
 
 # None = the paper's masking (a product with the map).
-FILLS = {"black": None, "mean": mean_colour, "blur": blurred, "noise": uniform_noise, "mixed": mixed}
+FILLS = {"black": None, "mean": mean_colour, "blur": blurred, "noise": uniform_noise,
+         "mixed": one_of(black, mean_colour, blurred, uniform_noise), "black-or-mean": one_of(black, mean_colour)}
