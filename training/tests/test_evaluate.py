@@ -22,6 +22,9 @@ def test_methods_are_added_to_stored_results_of_the_same_images(tmp_path):
     out = tmp_path / "results.json"
     first = run(out, ["frame", "ttame"])
     assert list(first["methods"]) == ["ttame", "frame"]
+    # how the committed attention was trained (cifar10-cnn 1.4.0), for the report's heading
+    assert first["attention"] | {"lr": None} == {"fill": "black-or-mean", "epochs": 1, "lr": None,
+                                                 "featureLayers": ["layer1", "layer2", "layer3"]}
     assert all(len(first["methods"]["ttame"]["perImage"][m]) == 6 for m in METRICS)
     run(out, ["centre"], update=True)
     stored = json.loads(out.read_text())

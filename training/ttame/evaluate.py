@@ -51,8 +51,9 @@ def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, f
 
 def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
-    removed pixels with, for how many epochs, and which layers it reads."""
-    return {"fill": record.get("fill", "black"), "epochs": record.get("epoch"), "featureLayers": list(model.feature_layers)}
+    removed pixels with, for how many epochs at which max LR, and which layers it reads."""
+    return {"fill": record.get("fill", "black"), "epochs": record.get("epoch"), "lr": record.get("lr"),
+            "featureLayers": list(model.feature_layers)}
 
 
 def previous_results(out: Path, fresh: dict) -> dict:

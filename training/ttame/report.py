@@ -80,7 +80,8 @@ def section(results: dict) -> str:
     top1 = f" (top-1 on them {results['top1_on_sample'] * 100:.2f} %)" if results.get("top1_on_sample") else ""
     trained = results.get("attention")
     how = (f"; T-TAME reads {', '.join(trained['featureLayers'])}, trained with {trained['fill']} fill"
-           f" for {trained['epochs']} epoch{'s' if trained['epochs'] != 1 else ''}" if trained else "")
+           f" for {trained['epochs']} epoch{'s' if trained['epochs'] != 1 else ''}"
+           + (f" at max LR {trained['lr']}" if trained.get("lr") else "") if trained else "")
     lines = [f"### {results['backbone']} ({results['family']}), {results['images']} {source}{top1}{how}", "",
              *(f"Command: `{c}`" for c in results.get("commands") or [results["command"]]), "",
              *measures_table(results)]

@@ -136,7 +136,8 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
 
     def after_epoch(epoch):
         torch.save({"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
-                    "data": train.description, "fill": fill, "model": cpu_state(model), "epoch": epoch},
+                    "data": train.description, "fill": fill, "lr": lr, "batch_size": batch_size,
+                    "model": cpu_state(model), "epoch": epoch},
                    out / "attention.pt")
         return {}
 
