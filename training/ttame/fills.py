@@ -27,7 +27,8 @@ def uniform_noise(images: torch.Tensor) -> torch.Tensor:
     return torch.rand_like(images)
 
 
-def black(images: torch.Tensor) -> torch.Tensor:
+def pixel_black(images: torch.Tensor) -> torch.Tensor:
+    """Black pixels. For a CNN the paper's fill; for a ViT not (its Eq. 14 fill is the dataset's mean colour)."""
     return torch.zeros_like(images)
 
 
@@ -42,4 +43,5 @@ def one_of(*fills: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Te
 
 # None = the paper's masking (a product with the map).
 FILLS = {"black": None, "mean": mean_colour, "blur": blurred, "noise": uniform_noise,
-         "mixed": one_of(black, mean_colour, blurred, uniform_noise), "black-or-mean": one_of(black, mean_colour)}
+         "mixed": one_of(pixel_black, mean_colour, blurred, uniform_noise),
+         "black-or-mean": one_of(pixel_black, mean_colour)}

@@ -74,15 +74,21 @@ def classes_table(results: dict) -> list[str]:
     return lines
 
 
+def _how_trained(attention: dict | None) -> str:
+    """The heading's account of the T-TAME measured (results older than that record have none)."""
+    if not attention:
+        return ""
+    epochs = f"{attention['epochs']} epoch{'s' if attention['epochs'] != 1 else ''}"
+    lr = f" at max LR {attention['lr']}" if attention.get("lr") else ""
+    return f"; T-TAME reads {', '.join(attention['featureLayers'])}, trained with {attention['fill']} fill for {epochs}{lr}"
+
+
 def section(results: dict) -> str:
     data = results.get("data", "CIFAR-10 test")
     source = f"{data} images" if data.startswith("CIFAR-10") else f"of {data}"
     top1 = f" (top-1 on them {results['top1_on_sample'] * 100:.2f} %)" if results.get("top1_on_sample") else ""
-    trained = results.get("attention")
-    how = (f"; T-TAME reads {', '.join(trained['featureLayers'])}, trained with {trained['fill']} fill"
-           f" for {trained['epochs']} epoch{'s' if trained['epochs'] != 1 else ''}"
-           + (f" at max LR {trained['lr']}" if trained.get("lr") else "") if trained else "")
-    lines = [f"### {results['backbone']} ({results['family']}), {results['images']} {source}{top1}{how}", "",
+    lines = [f"### {results['backbone']} ({results['family']}), {results['images']} {source}{top1}"
+             f"{_how_trained(results.get('attention'))}", "",
              *(f"Command: `{c}`" for c in results.get("commands") or [results["command"]]), "",
              *measures_table(results)]
     paired = "ttame" in results["methods"] and all("perImage" in r for r in results["methods"].values())
