@@ -9,11 +9,45 @@ const NXDOMAIN = 3
 
 interface DnsJsonAnswer {
   Status: number
-  Answer?: { type: number; data: string }[]
+  Answer?: { type: number; data: string; TTL?: number }[]
 }
 
 /** What a host name resolves to now: its addresses, or why there are none. */
 export type Resolution = { addresses: string[] } | { unresolved: string }
+
+/** The longest an answer is reused, whatever its TTL: a name that moves is judged anew within a minute. */
+const MAX_REUSE_SECONDS = 60
+/** Names remembered per isolate; the oldest answer goes first. */
+const MAX_NAMES = 512
+
+/**
+ * Address answers kept for their DNS TTL (at most MAX_REUSE_SECONDS), so that a job's items from one host and a
+ * webhook's retries ask the resolver once rather than per hop. Failures and names without addresses are not kept:
+ * they are asked again. Per isolate, like any cache in a Worker's memory.
+ */
+export class ResolutionCache {
+  readonly #answers = new Map<string, { addresses: string[]; expiresAt: number }>()
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  get(key: string): string[] | undefined {
+    const answer = this.#answers.get(key)
+    if (answer && answer.expiresAt > this.now()) return answer.addresses
+    this.#answers.delete(key)
+    return undefined
+  }
+
+  set(key: string, addresses: string[], ttlSeconds: number): void {
+    const seconds = Math.min(ttlSeconds, MAX_REUSE_SECONDS)
+    if (!(seconds > 0)) return
+    this.#answers.delete(key) // re-inserted last: Map order is the eviction order
+    this.#answers.set(key, { addresses, expiresAt: this.now() + seconds * 1000 })
+    const oldest = this.#answers.keys().next().value
+    if (this.#answers.size > MAX_NAMES && oldest !== undefined) this.#answers.delete(oldest)
+  }
+}
+
+const isolateCache = new ResolutionCache()
 
 /**
  * The A and AAAA addresses of `host`, asked of a DNS-over-HTTPS resolver's JSON API (`resolverUrl`, e.g.
@@ -24,7 +58,12 @@ export async function resolveHost(
   host: string,
   resolverUrl: string,
   signal?: AbortSignal,
+  cache: ResolutionCache = isolateCache,
 ): Promise<Resolution> {
+  const key = `${resolverUrl} ${host}`
+  const cached = cache.get(key)
+  if (cached) return { addresses: cached }
+  let ttl = Number.POSITIVE_INFINITY
   const ask = async (type: keyof typeof ADDRESS_TYPES) => {
     const url = new URL(resolverUrl)
     url.searchParams.set('name', host)
@@ -34,7 +73,9 @@ export async function resolveHost(
     const answer = (await response.json()) as DnsJsonAnswer
     if (answer.Status === NXDOMAIN) return 'nxdomain' as const
     if (answer.Status !== NOERROR) throw new Error(`the resolver answered RCODE ${answer.Status}`)
-    return (answer.Answer ?? []).filter((record) => record.type === ADDRESS_TYPES[type]).map((r) => r.data)
+    const records = (answer.Answer ?? []).filter((record) => record.type === ADDRESS_TYPES[type])
+    for (const record of records) ttl = Math.min(ttl, record.TTL ?? 0)
+    return records.map((record) => record.data)
   }
   let answers: (string[] | 'nxdomain')[]
   try {
@@ -46,6 +87,7 @@ export async function resolveHost(
   const addresses = answers.flatMap((answer) => (answer === 'nxdomain' ? [] : answer))
   if (addresses.length === 0)
     return { unresolved: `The name ${quoted(host)} does not resolve to an address.` }
+  cache.set(key, addresses, ttl)
   return { addresses }
 }
 
