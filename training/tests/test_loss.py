@@ -1,9 +1,12 @@
 import math
 
+import numpy as np
+import pytest
 import torch
 
 from ttame.family import FAMILIES
-from ttame.fills import FILLS
+from ttame.fills import FILLS, imputed, named_fill
+from ttame.metrics import impute
 from ttame.loss import LossWeights, area, mask_images, select_maps, smoothness, ttame_loss
 from ttame.model import Standardize
 
@@ -66,15 +69,49 @@ def test_a_fill_takes_the_place_of_black_where_the_map_is_low():
 
 def test_fills():
     images = torch.rand(4, 3, 8, 6)
+    masks = torch.rand(4, 1, 8, 6)
     flat = torch.full((2, 3, 8, 6), 0.3)
-    assert torch.allclose(FILLS["mean"](images), images.mean((2, 3), keepdim=True).expand_as(images))
-    assert torch.allclose(FILLS["blur"](flat), flat)  # a blur keeps a flat image (and its size)
-    assert FILLS["blur"](images).std() < images.std() / 2  # and flattens noise
+    assert torch.allclose(FILLS["mean"](images, masks), images.mean((2, 3), keepdim=True).expand_as(images))
+    assert torch.allclose(FILLS["blur"](flat, masks[:2]), flat)  # a blur keeps a flat image (and its size)
+    assert FILLS["blur"](images, masks).std() < images.std() / 2  # and flattens noise
     torch.manual_seed(0)
-    mixed = FILLS["mixed"](torch.rand(64, 3, 8, 6))
+    mixed = FILLS["mixed"](torch.rand(64, 3, 8, 6), torch.rand(64, 1, 8, 6))
     kinds = {"black": (mixed == 0).flatten(1).all(1), "flat": mixed.flatten(2).std(2).amax(1) == 0}
     assert kinds["black"].any() and (kinds["flat"] & ~kinds["black"]).any() and (~kinds["flat"]).any()
-    halves = FILLS["black-or-mean"](torch.rand(64, 3, 8, 6))
+    halves = FILLS["black-or-mean"](torch.rand(64, 3, 8, 6), torch.rand(64, 1, 8, 6))
     flat = halves.flatten(2).std(2).amax(1) == 0
     black = (halves == 0).flatten(1).all(1)
     assert flat.all() and black.any() and not black.all()
+
+
+def test_the_imputing_fill_interpolates_the_kept_pixels_as_road_does():
+    y, x = torch.meshgrid(torch.arange(32) / 32, torch.arange(24) / 24, indexing="ij")
+    ramp = torch.stack([x, y, (x + y) / 2])[None]
+    masks = torch.ones(1, 1, 32, 24)
+    masks[..., 8:24, 6:18] = 0  # a 16x12 hole in the middle
+    hole = masks[0, 0] == 0
+    fill = imputed(ramp, masks, noise=0)
+    road = torch.from_numpy(impute(ramp[0].double().numpy(), hole.numpy(), np.random.default_rng(0), noise=0))
+    assert torch.allclose(road.float()[:, hole], ramp[0][:, hole], atol=1e-6)  # a ramp is ROAD's exact answer
+    assert (fill[0][:, hole] - ramp[0][:, hole]).abs().mean() < 0.03  # pull-push comes within 3 % of it
+    assert (fill[0][:, hole] - fill[0][:, hole].mean((1,), keepdim=True)).abs().mean() > 0.1  # not one flat colour
+    # what a hole's shape could tell: nothing, on a flat image every mask gives the same fill (plus ROAD's noise)
+    flat = torch.full((3, 3, 32, 24), 0.3)
+    soft = torch.rand(3, 1, 32, 24)
+    assert torch.allclose(imputed(flat, soft, noise=0), flat, atol=1e-5)
+    assert 0.005 < (imputed(flat, soft) - flat).std() < 0.015
+    either = FILLS["black-or-impute"](torch.rand(64, 3, 8, 6), torch.rand(64, 1, 8, 6))
+    black = (either == 0).flatten(1).all(1)
+    assert black.any() and not black.all()
+
+
+def test_a_weighted_mix_of_fills_draws_each_in_proportion():
+    torch.manual_seed(0)
+    mix = named_fill("impute:3,black:1")
+    drawn = mix(torch.rand(2000, 3, 8, 6) * 0.5 + 0.25, torch.rand(2000, 1, 8, 6))
+    black = (drawn == 0).flatten(1).all(1).float().mean()
+    assert 0.21 < black < 0.29  # a quarter, within sampling error (sd ~0.01)
+    assert named_fill("black-or-mean") is FILLS["black-or-mean"] and named_fill("black") is None
+    for wrong in ("purple", "impute:0,black:1", "impute:x", "impute,black", ""):
+        with pytest.raises(ValueError, match="a mix like"):
+            named_fill(wrong)

@@ -10,8 +10,17 @@ from pathlib import Path
 import torch
 
 from .baselines import METHODS
-from .fills import FILLS
+from .fills import FILLS, named_fill
 from .labels import read_labels
+
+
+def checked_fill(name: str) -> str:
+    """--fill as given, once `named_fill` knows it; otherwise a usage error that says what it takes."""
+    try:
+        named_fill(name)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return name
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -57,8 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     p.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda")
-    p.add_argument("--fill", choices=list(FILLS), default="black",
-                   help="what the training masking puts where a map is low (ttame/fills.py); black = the paper's")
+    p.add_argument("--fill", type=checked_fill, default="black",
+                   help="what the training masking puts where a map is low (ttame/fills.py): one of "
+                        f"{', '.join(FILLS)} (black = the paper's), or a mix drawn per image like impute:3,black:1")
 
     p = sub.add_parser("evaluate", help="AD/IC/ROAD of T-TAME vs baselines on the CIFAR-10 test split or --data")
     p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")

@@ -66,6 +66,10 @@ class ClassRow:
     centre: dict[str, float]  # method key -> mean correlation of the class's maps with the centre prior
     means: dict[str, float]  # T-TAME's mean per metric over the class's images
     beaten_by: dict[str, list[str]]  # floor key -> the metrics on which it beats T-TAME (interval excludes 0)
+    # floor key -> the other methods it beats on all of those metrics too: a floor that beats every method there
+    # shows the classifier's reaction to the masking (a black centre raising "cat"), not a weakness of T-TAME's maps
+    also_beats: dict[str, list[str]]
+    others: list[str]  # the other explanation methods measured on all of the class's images
 
     @property
     def image_independent(self) -> bool:
@@ -85,12 +89,21 @@ def class_breakdown(results: dict) -> list[ClassRow]:
     rows = []
     for c in np.unique(targets).tolist():
         index = np.nonzero(targets == c)[0]
-        beaten_by = {floor: [d.metric for d in paired_differences(ttame[index], per_image(methods[floor], index))
-                             if d.verdict == "worse"] for floor in FLOORS if floor in methods}
+        floors = [floor for floor in FLOORS if floor in methods]
+        beaten_by = {floor: _beats(per_image(methods[floor], index), ttame[index]) for floor in floors}
         whole = {k: row for k, row in methods.items() if row["images"] == len(targets)}  # not RISE's subset
+        others = [k for k in whole if k not in ("ttame", "random", *FLOORS)]  # the other explanation methods
+        also_beats = {floor: [k for k in others if beaten_by[floor] and set(beaten_by[floor])
+                              <= set(_beats(per_image(methods[floor], index), per_image(methods[k], index)))]
+                      for floor in floors}
         rows.append(ClassRow(c, len(index), _by_class(whole, "mapCorrelation", c), _by_class(whole, "centreCorrelation", c),
-                             dict(zip(METRICS, ttame[index].mean(0).tolist())), beaten_by))
+                             dict(zip(METRICS, ttame[index].mean(0).tolist())), beaten_by, also_beats, others))
     return rows
+
+
+def _beats(floor: np.ndarray, method: np.ndarray) -> list[str]:
+    """The metrics on which `floor` is better than `method` on the same images (the interval excludes 0)."""
+    return [d.metric for d in paired_differences(floor, method) if d.verdict == "better"]
 
 
 def _by_class(methods: dict, field: str, class_id: int) -> dict[str, float]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .fills import FILLS
+from .fills import named_fill
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
 
 def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family, standardize, fill: str = "black") -> torch.Tensor:
     """Mask raw [0,1] images with their own-class maps [B, He, We], upsampled to the image, in the family's order
-    (Eq. 13 for a CNN, Eq. 14 for a ViT: `Family.mask`), filling what a map removes as `fills.FILLS[fill]` says."""
+    (Eq. 13 for a CNN, Eq. 14 for a ViT: `Family.mask`), filling what a map removes as `fills.named_fill(fill)` says."""
     mask = F.interpolate(own_maps[:, None], images.shape[-2:], mode="bilinear", align_corners=False)
-    fill_of = FILLS[fill]
-    return family.mask(images, mask, standardize, None if fill_of is None else fill_of(images))
+    fill_of = named_fill(fill)
+    return family.mask(images, mask, standardize, None if fill_of is None else fill_of(images, mask))

@@ -64,7 +64,8 @@ def classes_table(results: dict) -> list[str]:
              "|---|" + "---|" * (len(CLASS_METRICS) + 6)]
     for row in class_breakdown(results):
         label = labels[row.class_id] if row.class_id < len(labels) else str(row.class_id)
-        beaten = "; ".join(f"{methods[f]['name']}: {', '.join(ms)}" for f, ms in row.beaten_by.items() if ms) or "–"
+        beaten = "; ".join(f"{methods[f]['name']}: {', '.join(ms)}{_also(methods, row, f)}"
+                           for f, ms in row.beaten_by.items() if ms) or "–"
         flags = [f for f, on in (("image-independent maps", row.image_independent), ("frame-like maps", row.frame_like),
                                  ("beaten by a floor", beaten != "–")) if on]
         values = [row.correlation.get("ttame"), row.centre.get("ttame"), row.correlation.get("gradcam")]
@@ -72,6 +73,16 @@ def classes_table(results: dict) -> list[str]:
                      + " | " + " | ".join(f"{row.means[m]:.1f}" for m in CLASS_METRICS)
                      + f" | {beaten} | {', '.join(flags) or '–'} |")
     return lines
+
+
+def _also(methods: dict, row, floor: str) -> str:
+    """Which other methods the floor beats on those measures too."""
+    beaten = row.also_beats[floor]
+    if not row.others:
+        return ""
+    if len(beaten) == len(row.others):
+        return " (and every other method)"
+    return f" (and {', '.join(methods[k]['name'] for k in beaten)})" if beaten else " (no other method)"
 
 
 def _how_trained(attention: dict | None) -> str:
