@@ -31,5 +31,7 @@ def test_methods_are_added_to_stored_results_of_the_same_images(tmp_path):
     assert list(stored["methods"]) == ["ttame", "centre", "frame"]
     assert stored["methods"]["ttame"] == first["methods"]["ttame"] and stored["sanity"] == first["sanity"]
     assert stored["commands"] == ["evaluate frame,ttame", "evaluate centre"]
+    run(out, ["centre"], update=True)  # measured again: the same step, listed once
+    assert json.loads(out.read_text())["commands"] == ["evaluate frame,ttame", "evaluate centre"]
     with pytest.raises(ValueError, match="other images"):
         run(out, ["centre"], images=5, update=True)

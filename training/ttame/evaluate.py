@@ -63,7 +63,8 @@ def previous_results(out: Path, fresh: dict) -> dict:
     if any(previous.get(k) != fresh[k] for k in ("backbone", "data", "images", "targets")):
         raise ValueError(f"{out} was measured on other images or another classifier; evaluate without --update")
     commands = previous.pop("commands", None) or [previous.pop("command")]
-    return {**previous, "commands": commands + fresh["commands"], "attention": fresh["attention"]}
+    new = [c for c in fresh["commands"] if c not in commands]  # a re-run of a stored command is not a new step
+    return {**previous, "commands": commands + new, "attention": fresh["attention"]}
 
 
 def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], rise_images: int | None,
