@@ -6,6 +6,7 @@ one fixed colour is not worth learning. A fill is f(images [B,3,H,W], masks [B,1
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Callable, Sequence
 
 import torch
@@ -73,6 +74,7 @@ FILLS = {"black": None, "mean": mean_colour, "blur": blurred, "noise": uniform_n
 MIXABLE = {"black": pixel_black, "mean": mean_colour, "blur": blurred, "noise": uniform_noise, "impute": imputed}
 
 
+@cache  # asked on every training step: a name is parsed once
 def named_fill(name: str) -> Fill | None:
     """A FILLS name, or a weighted mix of MIXABLE fills drawn per image: "impute:3,black:1" fills a quarter of the
     images black and imputes the rest."""
