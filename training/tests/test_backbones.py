@@ -47,6 +47,18 @@ def test_features_shapes_and_one_training_step_lowers_the_loss(name):
     assert all(p.grad is None for p in model.backbone.parameters())  # the backbone stays frozen
 
 
+def test_random_levels_add_the_cross_entropy_of_a_second_masked_pass_to_the_papers_loss():
+    torch.manual_seed(0)
+    model = ExplainedClassifier("cifar_resnet", 10).train()
+    images = torch.rand(8, 3, 32, 32)
+    paper = attention_step_loss(model, images)
+    both = attention_step_loss(model, images, levels=0.9)
+    assert "ce_cut" not in paper and both["ce"] == paper["ce"] and both["area"] == paper["area"]
+    assert both["loss"].item() == pytest.approx(paper["loss"].item() + 1.5 * both["ce_cut"].item(), rel=1e-5)
+    both["loss"].backward()
+    assert all(p.grad is not None for p in model.attention.parameters())
+
+
 def test_pretrained_names_a_real_torchvision_enum_or_refuses():
     for name, spec in BACKBONES.items():
         if spec.pretrained_weights:  # resolvable without downloading anything

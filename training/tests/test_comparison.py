@@ -88,3 +88,12 @@ def test_the_report_says_better_or_worse_only_where_the_interval_does():
     dog = next(line for line in text.splitlines() if line.startswith("| dog |"))
     assert "Frame: AD15" in dog and "image-independent maps, frame-like maps, beaten by a floor" in dog
     assert "| −0.400 |" in dog
+
+
+def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_the_paper():
+    data = results() | {"attention": {"fill": "black", "epochs": 2, "lr": 0.1, "featureLayers": ["layer3"],
+                                      "levels": 0.0, "lossWeights": {"l1": 1.5, "l2": 2.0, "l3": 0.005, "l4": 0.3}}}
+    assert "trained with black fill for 2 epochs at max LR 0.1\n" in section(data)
+    data["attention"] |= {"levels": 0.9, "lossWeights": {"l1": 1.5, "l2": 1.0, "l3": 0.005, "l4": 0.5}}
+    assert ("trained with black fill for 2 epochs at max LR 0.1, plus masking at random levels up to quantile 0.9, "
+            "area weight 1, area exponent 0.5\n") in section(data)

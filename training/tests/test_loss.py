@@ -7,7 +7,7 @@ import torch
 from ttame.family import FAMILIES
 from ttame.fills import FILLS, imputed, named_fill
 from ttame.metrics import impute
-from ttame.loss import LossWeights, area, mask_images, select_maps, smoothness, ttame_loss
+from ttame.loss import LossWeights, area, at_random_level, mask_images, select_maps, smoothness, ttame_loss
 from ttame.model import Standardize
 
 
@@ -115,3 +115,22 @@ def test_a_weighted_mix_of_fills_draws_each_in_proportion():
     for wrong in ("purple", "impute:0,black:1", "impute:x", "impute,black", ""):
         with pytest.raises(ValueError, match="a mix like"):
             named_fill(wrong)
+
+
+def test_random_levels_keep_each_maps_top_fraction_whatever_its_scale():
+    logits = torch.linspace(-10, 30, 100).reshape(1, 10, 10).repeat(500, 1, 1)
+    torch.manual_seed(0)
+    cut = at_random_level(logits, 0.9)
+    kept = (cut > 0.5).float().mean((1, 2))
+    assert kept.min() >= 0.1 - 0.01 and kept.max() <= 1  # at most 90 % cut away, each image at its own level
+    assert 0.4 < kept.mean() < 0.6  # U(0, 0.9) quantiles: 55 % kept on average
+    assert torch.equal(cut > 0.5, logits > torch.quantile(logits[0], 1 - kept)[:, None, None])  # the top of the order
+    torch.manual_seed(0)
+    assert torch.allclose(at_random_level(logits * 50 + 7, 0.9), cut, atol=1e-5)  # scale and shift change nothing
+    source = logits.clone().requires_grad_()
+    torch.manual_seed(0)
+    at_random_level(source, 0.9).sum().backward()
+    # the gradient moves values against each other, never the whole map (which would only keep more of the image)
+    assert torch.allclose(source.grad.sum((1, 2)), torch.zeros(500), atol=1e-3)  # shift
+    assert torch.allclose((source.grad * logits).sum((1, 2)), torch.zeros(500), atol=1e-2)  # scale
+    assert source.grad.abs().sum() > 1

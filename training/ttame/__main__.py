@@ -12,6 +12,7 @@ import torch
 from .baselines import METHODS
 from .fills import FILLS, named_fill
 from .labels import read_labels
+from .loss import LossWeights
 
 
 def checked_fill(name: str) -> str:
@@ -69,6 +70,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--fill", type=checked_fill, default="black",
                    help="what the training masking puts where a map is low (ttame/fills.py): one of "
                         f"{', '.join(FILLS)} (black = the paper's), or a mix drawn per image like impute:3,black:1")
+    p.add_argument("--levels", type=float, default=0.0,
+                   help="also train the order inside the maps: a second masked pass keeps each map's top fraction, "
+                        "cut at a random quantile below this (0-1), and adds its cross-entropy (0 = the paper's loss)")
+    paper = LossWeights()
+    p.add_argument("--ce-weight", type=float, default=paper.l1, help="lambda1, the masked-image cross-entropy's weight")
+    p.add_argument("--area-weight", type=float, default=paper.l2, help="lambda2, the weight of TV' (area + smoothness)")
+    p.add_argument("--smoothness-weight", type=float, default=paper.l3, help="lambda3, smoothness V's weight in TV'")
+    p.add_argument("--area-exponent", type=float, default=paper.l4,
+                   help="lambda4, the area term's power: lower pushes low map values harder towards 0")
 
     p = sub.add_parser("evaluate", help="AD/IC/ROAD of T-TAME vs baselines on the CIFAR-10 test split or --data")
     p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")
@@ -121,7 +131,9 @@ def main(argv: list[str] | None = None) -> None:
         summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
-                                  labels=labels, workers=args.workers, fill=args.fill)
+                                  labels=labels, workers=args.workers, fill=args.fill, levels=args.levels,
+                                  loss_weights=LossWeights(args.ce_weight, args.area_weight, args.smoothness_weight,
+                                                           args.area_exponent))
     elif args.command == "evaluate":
         from .evaluate import evaluate
         from .report import write_report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -11,6 +12,7 @@ import torch
 from .baselines import METHODS, RISE, CentrePrior
 from .data import load_split, loader, to_float
 from .images import ImageFolderData
+from .loss import LossWeights
 from .metrics import METRICS, correlation_with, map_correlation, measure
 from .model import ExplainedClassifier, confidence, load_checkpoint, load_explained
 from .sanity import sanity_checks
@@ -51,20 +53,22 @@ def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, f
 
 def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
-    removed pixels with, for how many epochs at which max LR, and which layers it reads."""
+    removed pixels with, for how many epochs at which max LR and loss weights, and which layers it reads."""
     return {"fill": record.get("fill", "black"), "epochs": record.get("epoch"), "lr": record.get("lr"),
-            "featureLayers": list(model.feature_layers)}
+            "levels": record.get("levels", 0.0), "lossWeights": record.get("loss_weights", asdict(LossWeights())), "featureLayers": list(model.feature_layers)}
 
 
-def previous_results(out: Path, fresh: dict) -> dict:
+def previous_results(out: Path, fresh: dict, ttame_measured: bool) -> dict:
     """The results at `out`, to add methods to or re-measure some in: they must hold the same images and model
-    truth (a retrained T-TAME is compared with the stored baselines without measuring them again)."""
+    truth (a retrained T-TAME is compared with the stored baselines without measuring them again). The record of
+    how T-TAME was trained follows its row: it changes only where T-TAME is measured again."""
     previous = json.loads(out.read_text())
     if any(previous.get(k) != fresh[k] for k in ("backbone", "data", "images", "targets")):
         raise ValueError(f"{out} was measured on other images or another classifier; evaluate without --update")
     commands = previous.pop("commands", None) or [previous.pop("command")]
     new = [c for c in fresh["commands"] if c not in commands]  # a re-run of a stored command is not a new step
-    return {**previous, "commands": commands + new, "attention": fresh["attention"]}
+    attention = fresh["attention"] if ttame_measured else previous.get("attention", fresh["attention"])
+    return {**previous, "commands": commands + new, "attention": attention}
 
 
 def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], rise_images: int | None,
@@ -86,7 +90,7 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
                "top1_on_sample": round((targets[known] == truth[known]).float().mean().item(), 4) if known.any() else None,
                "commands": [command], "attention": attention_record(model, record), "labels": labels, "targets": targets.tolist(), "methods": {}}
     if update and out.exists():
-        results = previous_results(out, results)
+        results = previous_results(out, results, "ttame" in methods)
     if "ttame" in methods or "sanity" not in results:
         results["sanity"] = sanity_checks(model, all_images[:SANITY_IMAGES])
         print(json.dumps({"sanity": results["sanity"]}), flush=True)

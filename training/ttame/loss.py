@@ -43,6 +43,23 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
     return {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
 
 
+LEVEL_SHARPNESS = 4.0  # a cut map's soft edge spans about a quarter of the map's standard deviation
+
+
+def at_random_level(own_logits: torch.Tensor, most: float) -> torch.Tensor:
+    """The own-class maps [B, He, We] (before the sigmoid), each cut at its value at a random quantile in [0, most):
+    the mask of the map's top fraction, between 1 - most and 1. The cut is placed and softened on the map's own
+    scale (its standard deviation), and both are part of the graph: the mask depends only on the order of the
+    map's values, so no gradient can raise or sharpen a whole map to keep more of the image."""
+    flat = own_logits.flatten(1)
+    values = flat.sort(dim=1).values
+    quantile = torch.rand(len(values), device=values.device) * most
+    index = (quantile * (values.shape[1] - 1)).round().long()
+    level = values.gather(1, index[:, None])
+    scale = values.std(dim=1, keepdim=True).clamp_min(1e-6) / LEVEL_SHARPNESS
+    return torch.sigmoid((flat - level) / scale).view_as(own_logits)
+
+
 def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family, standardize, fill: str = "black") -> torch.Tensor:
     """Mask raw [0,1] images with their own-class maps [B, He, We], upsampled to the image, in the family's order
     (Eq. 13 for a CNN, Eq. 14 for a ViT: `Family.mask`), filling what a map removes as `fills.named_fill(fill)` says."""

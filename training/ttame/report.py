@@ -4,11 +4,13 @@ Everything below the report's marker is rewritten; the text above it is kept."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from .comparison import (CONFIDENCE, FLOORS, IMAGE_INDEPENDENT, RESAMPLES, class_breakdown, paired_differences,
                          per_image, standing)
 from .evaluate import SANITY_IMAGES
+from .loss import LossWeights
 from .metrics import AD_IC, LOWER_IS_BETTER, METRICS, ROAD
 
 MARKER = "<!-- results -->"
@@ -91,7 +93,22 @@ def _how_trained(attention: dict | None) -> str:
         return ""
     epochs = f"{attention['epochs']} epoch{'s' if attention['epochs'] != 1 else ''}"
     lr = f" at max LR {attention['lr']}" if attention.get("lr") else ""
-    return f"; T-TAME reads {', '.join(attention['featureLayers'])}, trained with {attention['fill']} fill for {epochs}{lr}"
+    return (f"; T-TAME reads {', '.join(attention['featureLayers'])}, trained with {attention['fill']} fill for "
+            f"{epochs}{lr}{_levels(attention.get('levels'))}{_loss_weights(attention.get('lossWeights'))}")
+
+
+def _levels(levels: float | None) -> str:
+    return f", plus masking at random levels up to quantile {levels:g}" if levels else ""
+
+
+LOSS_WEIGHT_NAMES = {"l1": "cross-entropy weight", "l2": "area weight", "l3": "smoothness weight", "l4": "area exponent"}
+
+
+def _loss_weights(weights: dict | None) -> str:
+    """The loss weights that differ from the paper's (none: the paper's, or results older than that record)."""
+    paper = asdict(LossWeights())
+    changed = [f"{LOSS_WEIGHT_NAMES[k]} {v:g}" for k, v in (weights or {}).items() if v != paper[k]]
+    return f", {', '.join(changed)}" if changed else ""
 
 
 def section(results: dict) -> str:
