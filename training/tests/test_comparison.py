@@ -69,8 +69,8 @@ def test_class_breakdown_flags_image_independent_maps_and_classes_a_floor_beats(
     assert rows[1].beaten_by == {"frame": ["AD15"]} and rows[1].image_independent and rows[1].frame_like
     assert rows[1].means["AD15"] == pytest.approx(61)
     # the frame (40) beats Grad-CAM (65-67) there too, and in class 0 beats nothing to compare
-    assert rows[1].others == ["gradcam"] and rows[1].also_beats == {"frame": ["gradcam"]}
-    assert rows[0].also_beats == {"frame": []}
+    assert rows[1].others == ["gradcam"] and rows[1].also_beats == {"frame": {"AD15": ["gradcam"]}}
+    assert rows[0].also_beats == {"frame": {}}
 
 
 def test_the_report_says_whether_a_floor_beats_every_method_in_a_class_or_t_tame_alone():
@@ -78,6 +78,13 @@ def test_the_report_says_whether_a_floor_beats_every_method_in_a_class_or_t_tame
     assert "| Frame: AD15 (and every other method) |" in section(data)
     data["methods"]["gradcam"]["perImage"]["AD15"][30:] = [30.0] * 30  # now Grad-CAM beats the frame in class 1
     assert "| Frame: AD15 (no other method) |" in section(data)
+
+
+def test_the_report_says_per_measure_which_other_methods_a_floor_beats_where_they_differ():
+    data = results()
+    data["methods"]["frame"]["perImage"]["IC15"][30:] = [100.0] * 30  # beats T-TAME's 0 in class 1 ...
+    data["methods"]["gradcam"]["perImage"]["IC15"][30:] = [100.0] * 30  # ... but not Grad-CAM
+    assert "| Frame: AD15, IC15 (AD15: and every other method; IC15: no other method) |" in section(data)
 
 
 def test_the_report_says_better_or_worse_only_where_the_interval_does():

@@ -66,9 +66,9 @@ class ClassRow:
     centre: dict[str, float]  # method key -> mean correlation of the class's maps with the centre prior
     means: dict[str, float]  # T-TAME's mean per metric over the class's images
     beaten_by: dict[str, list[str]]  # floor key -> the metrics on which it beats T-TAME (interval excludes 0)
-    # floor key -> the other methods it beats on all of those metrics too: a floor that beats every method there
+    # floor key -> each of those metrics -> the other methods it beats there too: a floor that beats every method
     # shows the classifier's reaction to the masking (a black centre raising "cat"), not a weakness of T-TAME's maps
-    also_beats: dict[str, list[str]]
+    also_beats: dict[str, dict[str, list[str]]]
     others: list[str]  # the other explanation methods measured on all of the class's images
 
     @property
@@ -93,12 +93,19 @@ def class_breakdown(results: dict) -> list[ClassRow]:
         beaten_by = {floor: _beats(per_image(methods[floor], index), ttame[index]) for floor in floors}
         whole = {k: row for k, row in methods.items() if row["images"] == len(targets)}  # not RISE's subset
         others = [k for k in whole if k not in ("ttame", "random", *FLOORS)]  # the other explanation methods
-        also_beats = {floor: [k for k in others if beaten_by[floor] and set(beaten_by[floor])
-                              <= set(_beats(per_image(methods[floor], index), per_image(methods[k], index)))]
-                      for floor in floors}
+        also_beats = {floor: _also_beats(per_image(methods[floor], index), beaten_by[floor],
+                                         {k: per_image(methods[k], index) for k in others}) for floor in floors}
         rows.append(ClassRow(c, len(index), _by_class(whole, "mapCorrelation", c), _by_class(whole, "centreCorrelation", c),
                              dict(zip(METRICS, ttame[index].mean(0).tolist())), beaten_by, also_beats, others))
     return rows
+
+
+def _also_beats(floor: np.ndarray, metrics: list[str], others: dict[str, np.ndarray]) -> dict[str, list[str]]:
+    """For each metric on which the floor beats T-TAME, the other methods it beats there too."""
+    if not metrics:
+        return {}
+    beats = {k: set(_beats(floor, values)) for k, values in others.items()}
+    return {m: [k for k in others if m in beats[k]] for m in metrics}
 
 
 def _beats(floor: np.ndarray, method: np.ndarray) -> list[str]:

@@ -78,13 +78,21 @@ def classes_table(results: dict) -> list[str]:
 
 
 def _also(methods: dict, row, floor: str) -> str:
-    """Which other methods the floor beats on those measures too."""
-    beaten = row.also_beats[floor]
+    """Which other methods the floor beats on those measures too, measures with the same answer said together."""
     if not row.others:
         return ""
-    if len(beaten) == len(row.others):
-        return " (and every other method)"
-    return f" (and {', '.join(methods[k]['name'] for k in beaten)})" if beaten else " (no other method)"
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for metric, beaten in row.also_beats[floor].items():
+        groups.setdefault(tuple(beaten), []).append(metric)
+
+    def said(beaten: tuple[str, ...]) -> str:
+        if len(beaten) == len(row.others):
+            return "and every other method"
+        return f"and {', '.join(methods[k]['name'] for k in beaten)}" if beaten else "no other method"
+
+    if len(groups) == 1:
+        return f" ({said(next(iter(groups)))})"
+    return " (" + "; ".join(f"{', '.join(ms)}: {said(beaten)}" for beaten, ms in groups.items()) + ")"
 
 
 def _how_trained(attention: dict | None) -> str:
