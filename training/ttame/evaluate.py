@@ -55,7 +55,8 @@ def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
     removed pixels with, for how many epochs at which max LR and loss weights, and which layers it reads."""
     return {"fill": record.get("fill", "black"), "epochs": record.get("epoch"), "lr": record.get("lr"),
-            "levels": record.get("levels", 0.0), "lossWeights": record.get("loss_weights", asdict(LossWeights())), "featureLayers": list(model.feature_layers)}
+            "levels": record.get("levels", 0.0), "lossWeights": record.get("loss_weights", asdict(LossWeights())),
+            "featureLayers": list(model.feature_layers)}
 
 
 def previous_results(out: Path, fresh: dict, ttame_measured: bool) -> dict:
