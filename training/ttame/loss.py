@@ -37,10 +37,16 @@ def smoothness(psi: torch.Tensor) -> torch.Tensor:
 
 
 def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.Tensor,
-               w: LossWeights = LossWeights()) -> dict[str, torch.Tensor]:
+               w: LossWeights = LossWeights(), cut_logits: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """The paper's terms; with `cut_logits` (the pass masked at a random level, `at_random_level`) its
+    cross-entropy is added at the paper's weight λ1."""
     ce = F.cross_entropy(masked_logits, predicted)
     e, v = area(psi, w.l4), smoothness(psi)
-    return {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
+    terms = {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
+    if cut_logits is not None:
+        terms["ce_cut"] = F.cross_entropy(cut_logits, predicted)
+        terms["loss"] = terms["loss"] + w.l1 * terms["ce_cut"]
+    return terms
 
 
 LEVEL_SHARPNESS = 4.0  # a cut map's soft edge spans about a quarter of the map's standard deviation

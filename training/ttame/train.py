@@ -168,11 +168,10 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     maps = torch.sigmoid(fused)
     psi = select_maps(maps, predicted)
     rows = torch.arange(len(predicted), device=predicted.device)
-    masked_logits = model.backbone(mask_images(images, maps[rows, predicted], model.family, model.standardize, fill))[1]
-    terms = ttame_loss(masked_logits, predicted, psi, loss_weights)
-    if levels > 0:
-        cut = at_random_level(fused[rows, predicted], levels)
-        cut_logits = model.backbone(mask_images(images, cut, model.family, model.standardize, fill))[1]
-        terms["ce_cut"] = F.cross_entropy(cut_logits, predicted)
-        terms["loss"] = terms["loss"] + loss_weights.l1 * terms["ce_cut"]
-    return terms
+
+    def masked_logits(own_maps: torch.Tensor) -> torch.Tensor:
+        return model.backbone(mask_images(images, own_maps, model.family, model.standardize, fill))[1]
+
+    paper = masked_logits(maps[rows, predicted])  # first: the fills' random draws keep their order
+    cut = masked_logits(at_random_level(fused[rows, predicted], levels)) if levels > 0 else None
+    return ttame_loss(paper, predicted, psi, loss_weights, cut)
