@@ -5,6 +5,7 @@ import argparse
 import json
 import shlex
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import torch
@@ -73,12 +74,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--levels", type=float, default=0.0,
                    help="also train the order inside the maps: a second masked pass keeps each map's top fraction, "
                         "cut at a random quantile below this (0-1), and adds its cross-entropy (0 = the paper's loss)")
-    paper = LossWeights()
-    p.add_argument("--ce-weight", type=float, default=paper.l1, help="lambda1, the masked-image cross-entropy's weight")
-    p.add_argument("--area-weight", type=float, default=paper.l2, help="lambda2, the weight of TV' (area + smoothness)")
-    p.add_argument("--smoothness-weight", type=float, default=paper.l3, help="lambda3, smoothness V's weight in TV'")
-    p.add_argument("--area-exponent", type=float, default=paper.l4,
-                   help="lambda4, the area term's power: lower pushes low map values harder towards 0")
+    for weight in fields(LossWeights):
+        p.add_argument(weight.metadata["option"], dest=weight.name, type=float, default=weight.default,
+                       help=weight.metadata["help"])
 
     p = sub.add_parser("evaluate", help="AD/IC/ROAD of T-TAME vs baselines on the CIFAR-10 test split or --data")
     p.add_argument("--checkpoint", type=Path, required=True, help="train-attention checkpoint")
@@ -132,8 +130,8 @@ def main(argv: list[str] | None = None) -> None:
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
                                   labels=labels, workers=args.workers, fill=args.fill, levels=args.levels,
-                                  loss_weights=LossWeights(args.ce_weight, args.area_weight, args.smoothness_weight,
-                                                           args.area_exponent))
+                                  loss_weights=LossWeights(**{w.name: getattr(args, w.name)
+                                                              for w in fields(LossWeights)}))
     elif args.command == "evaluate":
         from .evaluate import evaluate
         from .report import write_report

@@ -1,7 +1,7 @@
 """The T-TAME loss (Eq. 11, 15-17) and the training-time mask selection and masking (Eq. 12-14)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -9,12 +9,18 @@ import torch.nn.functional as F
 from .fills import named_fill
 
 
+def _weight(paper: float, option: str, name: str, help: str) -> float:
+    """A loss weight with the paper's value, its command-line option and its name in reports."""
+    return field(default=paper, metadata={"option": option, "name": name, "help": help})
+
+
 @dataclass(frozen=True)
 class LossWeights:
-    l1: float = 1.5  # cross-entropy on the masked image
-    l2: float = 2.0  # modified total variation TV'
-    l3: float = 0.005  # smoothness V inside TV'
-    l4: float = 0.3  # exponent of the area term E
+    l1: float = _weight(1.5, "--ce-weight", "cross-entropy weight", "lambda1, the masked-image cross-entropy's weight")
+    l2: float = _weight(2.0, "--area-weight", "area weight", "lambda2, the weight of TV' (area + smoothness)")
+    l3: float = _weight(0.005, "--smoothness-weight", "smoothness weight", "lambda3, smoothness V's weight in TV'")
+    l4: float = _weight(0.3, "--area-exponent", "area exponent",
+                        "lambda4, the area term's power: lower pushes low map values harder towards 0")
 
 
 def select_maps(maps: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:

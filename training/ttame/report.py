@@ -4,7 +4,7 @@ Everything below the report's marker is rewritten; the text above it is kept."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 from .comparison import (CONFIDENCE, FLOORS, IMAGE_INDEPENDENT, RESAMPLES, class_breakdown, paired_differences,
@@ -109,13 +109,10 @@ def _levels(levels: float | None) -> str:
     return f", plus masking at random levels up to quantile {levels:g}" if levels else ""
 
 
-LOSS_WEIGHT_NAMES = {"l1": "cross-entropy weight", "l2": "area weight", "l3": "smoothness weight", "l4": "area exponent"}
-
-
 def _loss_weights(weights: dict | None) -> str:
     """The loss weights that differ from the paper's (none: the paper's, or results older than that record)."""
-    paper = asdict(LossWeights())
-    changed = [f"{LOSS_WEIGHT_NAMES[k]} {v:g}" for k, v in (weights or {}).items() if v != paper[k]]
+    named = {w.name: w for w in fields(LossWeights)}
+    changed = [f"{named[k].metadata['name']} {v:g}" for k, v in (weights or {}).items() if v != named[k].default]
     return f", {', '.join(changed)}" if changed else ""
 
 
