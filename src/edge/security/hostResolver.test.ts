@@ -43,4 +43,22 @@ describe('resolveHost', () => {
     }
     expect(asked).toHaveBeenCalledTimes(6)
   })
+
+  it('shares a lookup under way: a burst for one new name asks once, and a caller past its deadline leaves the rest', async () => {
+    const asked = vi.spyOn(globalThis, 'fetch')
+    const cache = new ResolutionCache()
+    const expired = AbortSignal.timeout(20) // the stand-in answers slow.example after 300 ms
+    const burst = await Promise.all([
+      resolveHost('slow.example', resolverUrl, expired, cache),
+      ...Array.from({ length: 4 }, () => resolveHost('slow.example', resolverUrl, undefined, cache)),
+    ])
+    expect(burst[0]).toEqual({
+      unresolved: 'The name "slow.example" could not be resolved (no answer in time).',
+    })
+    for (const resolution of burst.slice(1)) expect(resolution).toEqual({ addresses: ['93.184.216.37'] })
+    expect(asked).toHaveBeenCalledTimes(2) // A and AAAA, once for all five
+    expect(await resolveHost('slow.example', resolverUrl, AbortSignal.timeout(20), cache)).toEqual({
+      addresses: ['93.184.216.37'],
+    })
+  })
 })

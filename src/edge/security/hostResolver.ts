@@ -19,14 +19,18 @@ export type Resolution = { addresses: string[] } | { unresolved: string }
 const MAX_REUSE_SECONDS = 60
 /** Names remembered per isolate; the oldest answer goes first. */
 const MAX_NAMES = 512
+/** The longest one shared lookup may take; each caller still gives up at its own deadline. */
+const LOOKUP_TIMEOUT_MS = 5000
 
 /**
  * Address answers kept for their DNS TTL (at most MAX_REUSE_SECONDS), so that a job's items from one host and a
- * webhook's retries ask the resolver once rather than per hop. Failures and names without addresses are not kept:
- * they are asked again. Per isolate, like any cache in a Worker's memory.
+ * webhook's retries ask the resolver once rather than per hop; lookups under way are shared, so that a burst of
+ * requests for one new name asks once too. Failures and names without addresses are not kept: they are asked
+ * again. Per isolate, like any cache in a Worker's memory.
  */
 export class ResolutionCache {
   readonly #answers = new Map<string, { addresses: string[]; expiresAt: number }>()
+  readonly #underWay = new Map<string, Promise<Resolution>>()
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -44,6 +48,16 @@ export class ResolutionCache {
     this.#answers.set(key, { addresses, expiresAt: this.now() + seconds * 1000 })
     const oldest = this.#answers.keys().next().value
     if (this.#answers.size > MAX_NAMES && oldest !== undefined) this.#answers.delete(oldest)
+  }
+
+  /** The lookup of `key` under way, or `lookUp()` started and shared until it settles. */
+  shared(key: string, lookUp: () => Promise<Resolution>): Promise<Resolution> {
+    let underWay = this.#underWay.get(key)
+    if (!underWay) {
+      underWay = lookUp().finally(() => this.#underWay.delete(key))
+      this.#underWay.set(key, underWay)
+    }
+    return underWay
   }
 }
 
@@ -63,6 +77,18 @@ export async function resolveHost(
   const key = `${resolverUrl} ${host}`
   const cached = cache.get(key)
   if (cached) return { addresses: cached }
+  // The shared lookup runs on its own clock: one caller's deadline must not end it for the others.
+  const lookup = cache.shared(key, () => lookUp(host, resolverUrl, cache, key))
+  return signal ? untilAborted(lookup, signal, host) : lookup
+}
+
+async function lookUp(
+  host: string,
+  resolverUrl: string,
+  cache: ResolutionCache,
+  key: string,
+): Promise<Resolution> {
+  const signal = AbortSignal.timeout(LOOKUP_TIMEOUT_MS)
   let ttl = Number.POSITIVE_INFINITY
   const ask = async (type: keyof typeof ADDRESS_TYPES) => {
     const url = new URL(resolverUrl)
@@ -82,13 +108,31 @@ export async function resolveHost(
     answers = await Promise.all([ask('A'), ask('AAAA')])
   } catch (error) {
     const reason = error instanceof Error && error.name !== 'TypeError' ? error.message : 'no answer'
-    return { unresolved: `The name ${quoted(host)} could not be resolved (${reason}).` }
+    return noAnswer(host, reason)
   }
   const addresses = answers.flatMap((answer) => (answer === 'nxdomain' ? [] : answer))
   if (addresses.length === 0)
     return { unresolved: `The name ${quoted(host)} does not resolve to an address.` }
   cache.set(key, addresses, ttl)
   return { addresses }
+}
+
+function noAnswer(host: string, reason: string): Resolution {
+  return { unresolved: `The name ${quoted(host)} could not be resolved (${reason}).` }
+}
+
+/** `lookup`'s answer, or "no answer" as soon as the caller's `signal` aborts. */
+function untilAborted(lookup: Promise<Resolution>, signal: AbortSignal, host: string): Promise<Resolution> {
+  const timedOut = () => noAnswer(host, 'no answer in time')
+  if (signal.aborted) return Promise.resolve(timedOut())
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(timedOut())
+    signal.addEventListener('abort', onAbort, { once: true })
+    void lookup.then((resolution) => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(resolution)
+    })
+  })
 }
 
 export interface ResolverOptions {

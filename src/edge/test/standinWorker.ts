@@ -144,6 +144,7 @@ function serveImage(url: URL, response: ServerResponse) {
  */
 const DNS: Record<string, [number, [number, string][]]> = {
   'public.example': [0, [[1, '93.184.216.34']]],
+  'slow.example': [0, [[1, '93.184.216.37']]],
   'private.example': [
     0,
     [
@@ -164,8 +165,12 @@ const DNS: Record<string, [number, [number, string][]]> = {
   'missing.example': [3, []],
 }
 
-function serveDns(url: URL, response: ServerResponse) {
+/** The answer for `slow.example` waits this long: concurrent lookups of one name overlap. */
+const SLOW_DNS_MS = 300
+
+async function serveDns(url: URL, response: ServerResponse) {
   const name = url.searchParams.get('name') ?? ''
+  if (name === 'slow.example') await new Promise((resolve) => setTimeout(resolve, SLOW_DNS_MS))
   const type = url.searchParams.get('type') === 'AAAA' ? 28 : 1
   const [status, records] = DNS[name] ?? [2, []]
   const answer = records.map(([t, data]) => ({ name, type: t, TTL: 60, data }))
