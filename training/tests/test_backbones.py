@@ -59,6 +59,21 @@ def test_random_levels_add_the_cross_entropy_of_a_second_masked_pass_to_the_pape
     assert all(p.grad is not None for p in model.attention.parameters())
 
 
+def test_removal_adds_the_class_probability_left_after_a_third_masked_pass_without_changing_the_others():
+    torch.manual_seed(0)
+    model = ExplainedClassifier("cifar_resnet", 10).train()
+    images = torch.rand(8, 3, 32, 32)
+    torch.manual_seed(1)
+    levels = attention_step_loss(model, images, levels=0.9, fill="impute")
+    torch.manual_seed(1)
+    all_three = attention_step_loss(model, images, levels=0.9, fill="impute", removal=True)
+    assert "p_removed" not in levels and 0 < all_three["p_removed"].item() < 1
+    for term in ("ce", "ce_cut", "area", "smoothness"):  # the earlier passes draw the same fills and levels
+        assert all_three[term].item() == levels[term].item()
+    assert all_three["loss"].item() == pytest.approx(levels["loss"].item() + 1.5 * all_three["p_removed"].item(),
+                                                     rel=1e-5)
+
+
 def test_pretrained_names_a_real_torchvision_enum_or_refuses():
     for name, spec in BACKBONES.items():
         if spec.pretrained_weights:  # resolvable without downloading anything

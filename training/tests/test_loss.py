@@ -134,3 +134,24 @@ def test_random_levels_keep_each_maps_top_fraction_whatever_its_scale():
     assert torch.allclose(source.grad.sum((1, 2)), torch.zeros(500), atol=1e-3)  # shift
     assert torch.allclose((source.grad * logits).sum((1, 2)), torch.zeros(500), atol=1e-2)  # scale
     assert source.grad.abs().sum() > 1
+
+
+def test_a_random_level_between_two_quantiles_keeps_a_top_fraction_between_their_complements():
+    logits = torch.linspace(-10, 30, 100).reshape(1, 10, 10).repeat(500, 1, 1)
+    torch.manual_seed(0)
+    kept = (at_random_level(logits, 0.9, 0.1) > 0.5).float().mean((1, 2))
+    assert kept.min() >= 0.1 - 0.01 and kept.max() <= 0.9 + 0.01  # ROAD's removal range, as the removal pass uses
+    assert 0.45 < kept.mean() < 0.55
+    at_03 = (at_random_level(logits, 0.3, 0.3) >= 0.5).float().mean((1, 2))
+    assert torch.allclose(at_03, torch.full((500,), 0.7))  # one quantile: every map keeps its top 70 %
+
+
+def test_the_removal_term_is_the_class_probability_left_at_the_papers_weight():
+    predicted = torch.tensor([0, 2])
+    masked = torch.zeros(2, 3)
+    removed = torch.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 2 * math.log(2)]])  # p = 1/3 and 4/6
+    psi = torch.full((2, 2, 4, 4), 0.5)
+    paper = ttame_loss(masked, predicted, psi)
+    with_removal = ttame_loss(masked, predicted, psi, removed_logits=removed)
+    assert with_removal["p_removed"].item() == pytest.approx((1 / 3 + 4 / 6) / 2)
+    assert with_removal["loss"].item() == pytest.approx(paper["loss"].item() + 1.5 * 0.5)

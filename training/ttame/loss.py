@@ -43,29 +43,41 @@ def smoothness(psi: torch.Tensor) -> torch.Tensor:
 
 
 def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.Tensor,
-               w: LossWeights = LossWeights(), cut_logits: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-    """The paper's terms; with `cut_logits` (the pass masked at a random level, `at_random_level`) its
-    cross-entropy is added at the paper's weight λ1."""
+               w: LossWeights = LossWeights(), cut_logits: torch.Tensor | None = None,
+               removed_logits: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """The paper's terms; with `cut_logits` (the pass that keeps a random top fraction, `at_random_level`) its
+    cross-entropy, and with `removed_logits` (the pass that removes one, `REMOVED_FRACTIONS`) the class probability
+    left after the removal, each added at the paper's weight λ1."""
     ce = F.cross_entropy(masked_logits, predicted)
     e, v = area(psi, w.l4), smoothness(psi)
     terms = {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
     if cut_logits is not None:
         terms["ce_cut"] = F.cross_entropy(cut_logits, predicted)
         terms["loss"] = terms["loss"] + w.l1 * terms["ce_cut"]
+    if removed_logits is not None:
+        terms["p_removed"] = removed_logits.softmax(1).gather(1, predicted[:, None]).mean()
+        terms["loss"] = terms["loss"] + w.l1 * terms["p_removed"]
     return terms
 
 
 LEVEL_SHARPNESS = 4.0  # a cut map's soft edge spans about a quarter of the map's standard deviation
+# The removal pass takes away the top 10-90 % of a map, the fractions ROAD removes (as quantiles of the map).
+REMOVED_FRACTIONS = (0.1, 0.9)
 
 
-def at_random_level(own_logits: torch.Tensor, most: float) -> torch.Tensor:
-    """The own-class maps [B, He, We] (before the sigmoid), each cut at its value at a random quantile in [0, most):
-    the mask of the map's top fraction, between 1 - most and 1. The cut is placed and softened on the map's own
+def removed_fractions() -> str:
+    low, high = REMOVED_FRACTIONS
+    return f"{low * 100:g}-{high * 100:g} %"
+
+
+def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0) -> torch.Tensor:
+    """The own-class maps [B, He, We] (before the sigmoid), each cut at its value at a random quantile in
+    [least, most): the mask of the map's top fraction, between 1 - most and 1 - least. The cut is placed and softened on the map's own
     scale (its standard deviation), and both are part of the graph: the mask depends only on the order of the
     map's values, so no gradient can raise or sharpen a whole map to keep more of the image."""
     flat = own_logits.flatten(1)
     values = flat.sort(dim=1).values
-    quantile = torch.rand(len(values), device=values.device) * most
+    quantile = least + torch.rand(len(values), device=values.device) * (most - least)
     index = (quantile * (values.shape[1] - 1)).round().long()
     level = values.gather(1, index[:, None])
     scale = values.std(dim=1, keepdim=True).clamp_min(1e-6) / LEVEL_SHARPNESS
