@@ -4,6 +4,7 @@ import torchvision
 
 from ttame.backbones import BACKBONES, build_classifier, default_feature_layers, resolve_backbone
 from ttame.labels import model_labels, read_labels
+from ttame.loss import LossWeights
 from ttame.model import ExplainedClassifier
 from ttame.train import attention_step_loss
 
@@ -66,11 +67,11 @@ def test_removal_adds_the_class_probability_left_after_a_third_masked_pass_witho
     torch.manual_seed(1)
     levels = attention_step_loss(model, images, levels=0.9, fill="impute")
     torch.manual_seed(1)
-    all_three = attention_step_loss(model, images, levels=0.9, fill="impute", removal=True)
+    all_three = attention_step_loss(model, images, LossWeights(removal=0.75), levels=0.9, fill="impute")
     assert "p_removed" not in levels and 0 < all_three["p_removed"].item() < 1
     for term in ("ce", "ce_cut", "area", "smoothness"):  # the earlier passes draw the same fills and levels
         assert all_three[term].item() == levels[term].item()
-    assert all_three["loss"].item() == pytest.approx(levels["loss"].item() + 1.5 * all_three["p_removed"].item(),
+    assert all_three["loss"].item() == pytest.approx(levels["loss"].item() + 0.75 * all_three["p_removed"].item(),
                                                      rel=1e-5)
 
 

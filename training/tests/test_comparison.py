@@ -104,5 +104,5 @@ def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_th
     data["attention"] |= {"levels": 0.9, "lossWeights": {"l1": 1.5, "l2": 1.0, "l3": 0.005, "l4": 0.5}}
     assert ("trained with black fill for 2 epochs at max LR 0.1, plus masking at random levels up to quantile 0.9, "
             "area weight 1, area exponent 0.5\n") in section(data)
-    data["attention"] |= {"removal": True}
-    assert ("up to quantile 0.9, plus removal of the top 10-90 %, area weight 1") in section(data)
+    data["attention"]["lossWeights"] |= {"removal": 1.5}
+    assert "up to quantile 0.9, area weight 1, area exponent 0.5, removal weight 1.5\n" in section(data)

@@ -146,12 +146,13 @@ def test_a_random_level_between_two_quantiles_keeps_a_top_fraction_between_their
     assert torch.allclose(at_03, torch.full((500,), 0.7))  # one quantile: every map keeps its top 70 %
 
 
-def test_the_removal_term_is_the_class_probability_left_at_the_papers_weight():
+def test_the_removal_term_is_the_class_probability_left_at_its_weight_and_off_by_default():
     predicted = torch.tensor([0, 2])
     masked = torch.zeros(2, 3)
     removed = torch.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 2 * math.log(2)]])  # p = 1/3 and 4/6
     psi = torch.full((2, 2, 4, 4), 0.5)
     paper = ttame_loss(masked, predicted, psi)
-    with_removal = ttame_loss(masked, predicted, psi, removed_logits=removed)
+    assert LossWeights().removal == 0  # the paper's loss
+    with_removal = ttame_loss(masked, predicted, psi, LossWeights(removal=1.5), removed_logits=removed)
     assert with_removal["p_removed"].item() == pytest.approx((1 / 3 + 4 / 6) / 2)
     assert with_removal["loss"].item() == pytest.approx(paper["loss"].item() + 1.5 * 0.5)

@@ -74,9 +74,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--levels", type=float, default=0.0,
                    help="also train the order inside the maps: a second masked pass keeps each map's top fraction, "
                         "cut at a random quantile below this (0-1), and adds its cross-entropy (0 = the paper's loss)")
-    p.add_argument("--removal", action="store_true",
-                   help="also train what removing a map's top leaves: a masked pass removes a random top fraction "
-                        "of each map, in ROAD's range, and adds the class probability left to the loss")
     for weight in fields(LossWeights):
         p.add_argument(weight.metadata["option"], dest=weight.name, type=float, default=weight.default,
                        help=weight.metadata["help"])
@@ -133,7 +130,6 @@ def main(argv: list[str] | None = None) -> None:
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
                                   labels=labels, workers=args.workers, fill=args.fill, levels=args.levels,
-                                  removal=args.removal,
                                   loss_weights=LossWeights(**{w.name: getattr(args, w.name)
                                                               for w in fields(LossWeights)}))
     elif args.command == "evaluate":

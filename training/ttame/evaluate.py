@@ -55,8 +55,7 @@ def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
     removed pixels with, for how many epochs at which max LR and loss weights, and which layers it reads."""
     return {"fill": record.get("fill", "black"), "epochs": record.get("epoch"), "lr": record.get("lr"),
-            "levels": record.get("levels", 0.0), "removal": record.get("removal", False),
-            "lossWeights": record.get("loss_weights", asdict(LossWeights())),
+            "levels": record.get("levels", 0.0), "lossWeights": record.get("loss_weights", asdict(LossWeights())),
             "featureLayers": list(model.feature_layers)}
 
 

@@ -21,6 +21,10 @@ class LossWeights:
     l3: float = _weight(0.005, "--smoothness-weight", "smoothness weight", "lambda3, smoothness V's weight in TV'")
     l4: float = _weight(0.3, "--area-exponent", "area exponent",
                         "lambda4, the area term's power: lower pushes low map values harder towards 0")
+    # not the paper's: 0 leaves its loss as it is
+    removal: float = _weight(0.0, "--removal-weight", "removal weight",
+                             "the weight of the class probability left after a masked pass removes a random top "
+                             "fraction of each map, in ROAD's range (0: no such pass; 1.5 weighs it like lambda1)")
 
 
 def select_maps(maps: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:
@@ -46,8 +50,8 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
                w: LossWeights = LossWeights(), cut_logits: torch.Tensor | None = None,
                removed_logits: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """The paper's terms; with `cut_logits` (the pass that keeps a random top fraction, `at_random_level`) its
-    cross-entropy, and with `removed_logits` (the pass that removes one, `REMOVED_FRACTIONS`) the class probability
-    left after the removal, each added at the paper's weight λ1."""
+    cross-entropy at the paper's weight λ1; with `removed_logits` (the pass that removes one, `REMOVED_FRACTIONS`) the
+    class probability left after the removal, at `w.removal`."""
     ce = F.cross_entropy(masked_logits, predicted)
     e, v = area(psi, w.l4), smoothness(psi)
     terms = {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
@@ -56,18 +60,13 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
         terms["loss"] = terms["loss"] + w.l1 * terms["ce_cut"]
     if removed_logits is not None:
         terms["p_removed"] = removed_logits.softmax(1).gather(1, predicted[:, None]).mean()
-        terms["loss"] = terms["loss"] + w.l1 * terms["p_removed"]
+        terms["loss"] = terms["loss"] + w.removal * terms["p_removed"]
     return terms
 
 
 LEVEL_SHARPNESS = 4.0  # a cut map's soft edge spans about a quarter of the map's standard deviation
 # The removal pass takes away the top 10-90 % of a map, the fractions ROAD removes (as quantiles of the map).
 REMOVED_FRACTIONS = (0.1, 0.9)
-
-
-def removed_fractions() -> str:
-    low, high = REMOVED_FRACTIONS
-    return f"{low * 100:g}-{high * 100:g} %"
 
 
 def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0) -> torch.Tensor:

@@ -10,7 +10,7 @@ from pathlib import Path
 from .comparison import (CONFIDENCE, FLOORS, IMAGE_INDEPENDENT, RESAMPLES, class_breakdown, paired_differences,
                          per_image, standing)
 from .evaluate import SANITY_IMAGES
-from .loss import LossWeights, removed_fractions
+from .loss import LossWeights
 from .metrics import AD_IC, LOWER_IS_BETTER, METRICS, ROAD
 
 MARKER = "<!-- results -->"
@@ -102,16 +102,12 @@ def _how_trained(attention: dict | None) -> str:
     epochs = f"{attention['epochs']} epoch{'s' if attention['epochs'] != 1 else ''}"
     lr = f" at max LR {attention['lr']}" if attention.get("lr") else ""
     return (f"; T-TAME reads {', '.join(attention['featureLayers'])}, trained with {attention['fill']} fill for "
-            f"{epochs}{lr}{_levels(attention.get('levels'))}{_removal(attention.get('removal'))}"
+            f"{epochs}{lr}{_levels(attention.get('levels'))}"
             f"{_loss_weights(attention.get('lossWeights'))}")
 
 
 def _levels(levels: float | None) -> str:
     return f", plus masking at random levels up to quantile {levels:g}" if levels else ""
-
-
-def _removal(removal: bool | None) -> str:
-    return f", plus removal of the top {removed_fractions()}" if removal else ""
 
 
 def _loss_weights(weights: dict | None) -> str:

@@ -124,7 +124,7 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
                     weight_decay: float, seed: int, loss_weights: LossWeights = LossWeights(),
                     limit: int | None = None, device: torch.device = torch.device("cpu"), data: Path | None = None,
                     labels: list[str] | None = None, workers: int = 2, fill: str = "black",
-                    levels: float = 0.0, removal: bool = False) -> dict:
+                    levels: float = 0.0) -> dict:
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
     OneCycleLR, on `data` (a folder of photos; default CIFAR-10). Saves out/attention.pt holding the backbone
     reference, class labels, and backbone + attention weights: all that `evaluate` and `export` need."""
@@ -139,30 +139,29 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
     def after_epoch(epoch):
         torch.save({"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
                     "data": train.description, "fill": fill, "lr": lr, "batch_size": batch_size,
-                    "loss_weights": asdict(loss_weights), "levels": levels, "removal": removal,
-                    "model": cpu_state(model), "epoch": epoch},
+                    "loss_weights": asdict(loss_weights), "levels": levels, "model": cpu_state(model), "epoch": epoch},
                    out / "attention.pt")
         return {}
 
     optimizer = torch.optim.SGD(model.attention.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
-    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights, fill, levels, removal), train,
+    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights, fill, levels), train,
                   optimizer=optimizer, epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "attention-log.jsonl",
                   after_epoch=after_epoch, device=device)
     return {"backbone": model.backbone_name, "weights": weights, "data": train.description,
             "numClasses": model.num_classes, "featureLayers": list(model.feature_layers), "epochs": epochs,
             "seed": seed, "lr": lr, "batch_size": batch_size, "fill": fill, "levels": levels,
-            "removal": removal, "lossWeights": asdict(loss_weights),
+            "lossWeights": asdict(loss_weights),
             "hardware": describe_hardware(device), "history": history}
 
 
 def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
                         loss_weights: LossWeights = LossWeights(), fill: str = "black",
-                        levels: float = 0.0, removal: bool = False) -> dict[str, torch.Tensor]:
+                        levels: float = 0.0) -> dict[str, torch.Tensor]:
     """One T-TAME training step's loss terms for a batch of raw [0,1] images. With `levels` > 0 a second masked
     pass keeps only a random top fraction of each own-class map (`loss.at_random_level`) and adds its cross-entropy:
     the paper's sigmoid saturates over most of a trained map, so its masking trains the edge of one region and
-    leaves the order inside it, which AD/IC(15) and ROAD read, untrained. With `removal` a further pass removes a
-    random top fraction (`loss.REMOVED_FRACTIONS`) and adds the class probability left: the paper's loss asks
+    leaves the order inside it, which AD/IC(15) and ROAD read, untrained. With a removal weight a further pass
+    removes a random top fraction (`loss.REMOVED_FRACTIONS`) and adds the class probability left: the paper's loss asks
     only what the top of a map keeps, never what taking it away leaves, which is what ROAD's MoRF reads."""
     with torch.no_grad():
         features, logits = model.backbone(model.standardize(images))
@@ -180,5 +179,5 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     paper = masked_logits(maps[rows, predicted])
     cut = masked_logits(at_random_level(own, levels)) if levels > 0 else None
     least, most = (1 - f for f in reversed(REMOVED_FRACTIONS))
-    removed = masked_logits(1 - at_random_level(own, most, least)) if removal else None
+    removed = masked_logits(1 - at_random_level(own, most, least)) if loss_weights.removal > 0 else None
     return ttame_loss(paper, predicted, psi, loss_weights, cut, removed)
