@@ -7,7 +7,8 @@ import torch
 from ttame.family import FAMILIES
 from ttame.fills import FILLS, imputed, named_fill
 from ttame.metrics import impute
-from ttame.loss import LossWeights, area, at_random_level, mask_images, select_maps, smoothness, ttame_loss
+from ttame.loss import (LossWeights, area, at_random_level, mask_images, select_maps, smoothness, ttame_loss,
+                        without_random_top)
 from ttame.model import Standardize
 
 
@@ -136,12 +137,17 @@ def test_random_levels_keep_each_maps_top_fraction_whatever_its_scale():
     assert source.grad.abs().sum() > 1
 
 
-def test_a_random_level_between_two_quantiles_keeps_a_top_fraction_between_their_complements():
+def test_the_removal_mask_takes_a_random_top_10_to_90_percent_of_each_map_whatever_its_scale():
     logits = torch.linspace(-10, 30, 100).reshape(1, 10, 10).repeat(500, 1, 1)
     torch.manual_seed(0)
-    kept = (at_random_level(logits, 0.9, 0.1) > 0.5).float().mean((1, 2))
-    assert kept.min() >= 0.1 - 0.01 and kept.max() <= 0.9 + 0.01  # ROAD's removal range, as the removal pass uses
-    assert 0.45 < kept.mean() < 0.55
+    mask = without_random_top(logits)
+    removed = (mask < 0.5).float().mean((1, 2))
+    assert removed.min() >= 0.1 - 0.01 and removed.max() <= 0.9 + 0.01  # ROAD's range
+    assert 0.45 < removed.mean() < 0.55
+    order = logits.flatten(1).argsort(1, descending=True)
+    assert (mask.flatten(1).gather(1, order).diff(dim=1) >= 0).all()  # the top of the order goes first
+    torch.manual_seed(0)
+    assert torch.allclose(without_random_top(logits * 50 + 7), mask, atol=1e-5)
     at_03 = (at_random_level(logits, 0.3, 0.3) >= 0.5).float().mean((1, 2))
     assert torch.allclose(at_03, torch.full((500,), 0.7))  # one quantile: every map keeps its top 70 %
 

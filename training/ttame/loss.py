@@ -71,9 +71,9 @@ REMOVED_FRACTIONS = (0.1, 0.9)
 
 def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0) -> torch.Tensor:
     """The own-class maps [B, He, We] (before the sigmoid), each cut at its value at a random quantile in
-    [least, most): the mask of the map's top fraction, between 1 - most and 1 - least. The cut is placed and softened on the map's own
-    scale (its standard deviation), and both are part of the graph: the mask depends only on the order of the
-    map's values, so no gradient can raise or sharpen a whole map to keep more of the image."""
+    [least, most): the mask of the map's top fraction, between 1 - most and 1 - least. The cut is placed and
+    softened on the map's own scale (its standard deviation), and both are part of the graph: the mask depends only
+    on the order of the map's values, so no gradient can raise or sharpen a whole map to keep more of the image."""
     flat = own_logits.flatten(1)
     values = flat.sort(dim=1).values
     quantile = least + torch.rand(len(values), device=values.device) * (most - least)
@@ -81,6 +81,13 @@ def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0) -
     level = values.gather(1, index[:, None])
     scale = values.std(dim=1, keepdim=True).clamp_min(1e-6) / LEVEL_SHARPNESS
     return torch.sigmoid((flat - level) / scale).view_as(own_logits)
+
+
+def without_random_top(own_logits: torch.Tensor) -> torch.Tensor:
+    """The mask that removes each own-class map's top fraction, drawn in `REMOVED_FRACTIONS`: the complement of
+    `at_random_level` cut between the matching quantiles, with the same invariance to the map's shift and scale."""
+    fewest, most = REMOVED_FRACTIONS
+    return 1 - at_random_level(own_logits, 1 - fewest, 1 - most)
 
 
 def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family, standardize, fill: str = "black") -> torch.Tensor:

@@ -102,8 +102,7 @@ def _how_trained(attention: dict | None) -> str:
     epochs = f"{attention['epochs']} epoch{'s' if attention['epochs'] != 1 else ''}"
     lr = f" at max LR {attention['lr']}" if attention.get("lr") else ""
     return (f"; T-TAME reads {', '.join(attention['featureLayers'])}, trained with {attention['fill']} fill for "
-            f"{epochs}{lr}{_levels(attention.get('levels'))}"
-            f"{_loss_weights(attention.get('lossWeights'))}")
+            f"{epochs}{lr}{_levels(attention.get('levels'))}{_loss_weights(attention.get('lossWeights'))}")
 
 
 def _levels(levels: float | None) -> str:

@@ -15,7 +15,7 @@ from .data import CifarTraining, FolderTraining, batches, load_split
 from .hardware import describe_hardware
 from .images import ImageFolderData
 from .labels import model_labels
-from .loss import REMOVED_FRACTIONS, LossWeights, at_random_level, mask_images, select_maps, ttame_loss
+from .loss import LossWeights, at_random_level, mask_images, select_maps, ttame_loss, without_random_top
 from .metrics import accuracy
 from .model import ExplainedClassifier, Standardize
 
@@ -161,8 +161,8 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     pass keeps only a random top fraction of each own-class map (`loss.at_random_level`) and adds its cross-entropy:
     the paper's sigmoid saturates over most of a trained map, so its masking trains the edge of one region and
     leaves the order inside it, which AD/IC(15) and ROAD read, untrained. With a removal weight a further pass
-    removes a random top fraction (`loss.REMOVED_FRACTIONS`) and adds the class probability left: the paper's loss asks
-    only what the top of a map keeps, never what taking it away leaves, which is what ROAD's MoRF reads."""
+    removes a random top fraction (`loss.without_random_top`) and adds the class probability left: the paper's
+    loss asks only what the top of a map keeps, never what taking it away leaves, which is what ROAD's MoRF reads."""
     with torch.no_grad():
         features, logits = model.backbone(model.standardize(images))
     predicted = logits.argmax(1)  # model truth: no labels needed
@@ -178,6 +178,5 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     # in this order: the fills' and levels' random draws of the earlier passes stay those of runs without the later
     paper = masked_logits(maps[rows, predicted])
     cut = masked_logits(at_random_level(own, levels)) if levels > 0 else None
-    least, most = (1 - f for f in reversed(REMOVED_FRACTIONS))
-    removed = masked_logits(1 - at_random_level(own, most, least)) if loss_weights.removal > 0 else None
+    removed = masked_logits(without_random_top(own)) if loss_weights.removal > 0 else None
     return ttame_loss(paper, predicted, psi, loss_weights, cut, removed)
