@@ -50,8 +50,8 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
                w: LossWeights = LossWeights(), cut_logits: torch.Tensor | None = None,
                removed_logits: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """The paper's terms; with `cut_logits` (the pass that keeps a random top fraction, `at_random_level`) its
-    cross-entropy at the paper's weight λ1; with `removed_logits` (the pass that removes one, `REMOVED_FRACTIONS`) the
-    class probability left after the removal, at `w.removal`."""
+    cross-entropy at the paper's weight λ1; with `removed_logits` (the pass that removes one, `without_random_top`)
+    the class probability left after the removal, at `w.removal`."""
     ce = F.cross_entropy(masked_logits, predicted)
     e, v = area(psi, w.l4), smoothness(psi)
     terms = {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
