@@ -22,8 +22,8 @@ def test_methods_are_added_to_stored_results_of_the_same_images(tmp_path):
     out = tmp_path / "results.json"
     first = run(out, ["frame", "ttame"])
     assert list(first["methods"]) == ["ttame", "frame"]
-    # how the committed attention was trained (cifar10-cnn 1.6.0), for the report's heading
-    assert first["attention"] == {"fill": "impute:3,black:1", "epochs": 1, "lr": 0.025, "levels": 0.5,
+    # how the committed attention was trained (cifar10-cnn 1.7.0), for the report's heading
+    assert first["attention"] == {"fill": "impute:3,black:1", "epochs": 2, "lr": 0.025, "levels": 0.5,
                                   "lossWeights": {"l1": 1.5, "l2": 2.0, "l3": 0.005, "l4": 0.3, "removal": 1.5},
                                   "featureLayers": ["layer1", "layer2", "layer3"]}
     assert all(len(first["methods"]["ttame"]["perImage"][m]) == 6 for m in METRICS)

@@ -61,7 +61,7 @@ const modelRoute = createRoute({
       id: z.string().openapi({
         param: { name: 'id', in: 'path' },
         description: '`id` or `id@version`, as the `model` option of an explain request.',
-        example: 'cifar10-cnn@1.6.0',
+        example: 'cifar10-cnn@1.7.0',
       }),
     }),
   },
