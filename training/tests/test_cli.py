@@ -23,9 +23,10 @@ def test_train_backbone_attention_and_export_a_pack(tmp_path):
     run = tmp_path / "run"
     cli("train-backbone", "--backbone", "cifar_resnet", "--out", run, "--epochs", "1", "--limit", "512", cwd=cwd)
     cli("train-attention", "--backbone", "cifar_resnet", "--weights", run / "backbone.pt", "--out", run,
-        "--epochs", "1", "--limit", "256", "--levels", "0.5", "--removal-weight", "0.5", "--area-weight", "1", cwd=cwd)
+        "--epochs", "1", "--limit", "256", "--levels", "0.5", "--level-sharpness", "8", "--removal-weight", "0.5",
+        "--area-weight", "1", cwd=cwd)
     trained = json.loads((run / "train-attention.json").read_text())
-    assert trained["levels"] == 0.5 and "p_removed" in trained["history"][0]
+    assert trained["levels"] == 0.5 and trained["levelSharpness"] == 8 and "p_removed" in trained["history"][0]
     assert trained["lossWeights"] == {"l1": 1.5, "l2": 1.0, "l3": 0.005, "l4": 0.3, "removal": 0.5}
     pack = tmp_path / "pack"
     cli("export", "--checkpoint", run / "attention.pt", "--out", pack, "--id", "smoke-cnn", cwd=cwd)

@@ -55,7 +55,7 @@ def results() -> dict:
     in class 1, where T-TAME's maps are all alike and frame-like."""
     ttame_ad = [20.0 + i % 3 for i in range(30)] + [60.0 + i % 3 for i in range(30)]
     frame_ad = [90.0] * 30 + [40.0] * 30
-    return {"backbone": "tiny", "family": "cnn", "images": 60, "command": "ttame evaluate", "labels": ["cat", "dog"],
+    return {"backbone": "tiny", "family": "cnn", "images": 60, "commands": ["ttame evaluate"], "labels": ["cat", "dog"],
             "targets": [0] * 30 + [1] * 30, "methods": {
                 "ttame": row("T-TAME", {"AD15": ttame_ad}, mapCorrelation={"0": 0.3, "1": 0.9},
                              centreCorrelation={"0": 0.6, "1": -0.4}),
@@ -106,3 +106,5 @@ def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_th
             "area weight 1, area exponent 0.5\n") in section(data)
     data["attention"]["lossWeights"] |= {"removal": 1.5}
     assert "up to quantile 0.9, area weight 1, area exponent 0.5, removal weight 1.5\n" in section(data)
+    data["attention"] |= {"levelSharpness": 16.0}
+    assert "up to quantile 0.9, level cuts at sharpness 16, area weight 1" in section(data)

@@ -1,11 +1,15 @@
 """`evaluate` on a few test images with the committed CNN: per-image results, and methods added to stored ones."""
 import json
+import shlex
+from dataclasses import fields
 
 import pytest
 
 from ttame.data import DEFAULT_DATA_DIR
-from ttame.evaluate import evaluate
+from ttame.evaluate import attention_record, evaluate
+from ttame.loss import LEVEL_SHARPNESS, LossWeights
 from ttame.metrics import METRICS
+from ttame.model import load_checkpoint
 
 from conftest import REPO
 
@@ -22,10 +26,6 @@ def test_methods_are_added_to_stored_results_of_the_same_images(tmp_path):
     out = tmp_path / "results.json"
     first = run(out, ["frame", "ttame"])
     assert list(first["methods"]) == ["ttame", "frame"]
-    # how the committed attention was trained (cifar10-cnn 1.7.0), for the report's heading
-    assert first["attention"] == {"fill": "impute:3,black:1", "epochs": 2, "lr": 0.025, "levels": 0.5,
-                                  "lossWeights": {"l1": 1.5, "l2": 2.0, "l3": 0.005, "l4": 0.3, "removal": 1.5},
-                                  "featureLayers": ["layer1", "layer2", "layer3"]}
     assert all(len(first["methods"]["ttame"]["perImage"][m]) == 6 for m in METRICS)
     out.write_text(json.dumps(first | {"attention": first["attention"] | {"epochs": 3}}))  # as if another T-TAME's row
     run(out, ["centre"], update=True)
@@ -38,3 +38,37 @@ def test_methods_are_added_to_stored_results_of_the_same_images(tmp_path):
     assert json.loads(out.read_text())["commands"] == ["evaluate frame,ttame", "evaluate centre"]
     with pytest.raises(ValueError, match="other images"):
         run(out, ["centre"], images=5, update=True)
+
+
+def test_the_commands_are_the_steps_behind_the_results_as_they_stand(tmp_path):
+    out = tmp_path / "results.json"
+    run(out, ["frame", "centre"])
+    run(out, ["random"], update=True)
+    run(out, ["frame"], update=True)  # "centre" still stands on the first step
+    assert json.loads(out.read_text())["commands"] == ["evaluate frame,centre", "evaluate random", "evaluate frame"]
+    run(out, ["centre"], update=True)  # now no row does
+    stored = json.loads(out.read_text())
+    assert stored["commands"] == ["evaluate random", "evaluate frame", "evaluate centre"]
+    assert {k: row["command"] for k, row in stored["methods"].items()} == {
+        "random": "evaluate random", "centre": "evaluate centre", "frame": "evaluate frame"}
+    run(out, ["random"], update=True)  # a stored step run again becomes the latest
+    assert json.loads(out.read_text())["commands"] == ["evaluate frame", "evaluate centre", "evaluate random"]
+
+
+def test_the_committed_checkpoint_records_how_the_pack_says_its_attention_was_trained():
+    """The report's heading comes from the checkpoint's record; the pack's manifest lists the command that trained it.
+    They must agree, whatever the pack's version."""
+    manifest = json.loads((REPO / "models" / "cifar10-cnn" / "manifest.json").read_text())
+    argv = shlex.split(next(c for c in manifest["training"]["commands"] if " train-attention " in c))
+
+    def option(name: str, default: float | str | None = None, kind=float):
+        return kind(argv[argv.index(name) + 1]) if name in argv else default
+
+    model, record = load_checkpoint(CHECKPOINT)
+    attention = attention_record(model, record)
+    assert attention["epochs"] == manifest["training"]["epochs"]["attention"] == option("--epochs", kind=int)
+    assert attention["fill"] == option("--fill", "black", str)
+    assert attention["lr"] == option("--lr") and attention["levels"] == option("--levels", 0.0)
+    assert attention["levelSharpness"] == option("--level-sharpness", LEVEL_SHARPNESS)
+    assert attention["lossWeights"] == {w.name: option(w.metadata["option"], w.default) for w in fields(LossWeights)}
+    assert attention["featureLayers"] == manifest["featureLayers"]

@@ -7,8 +7,8 @@ import torch
 from ttame.family import FAMILIES
 from ttame.fills import FILLS, imputed, named_fill
 from ttame.metrics import impute
-from ttame.loss import (LossWeights, area, at_random_level, mask_images, select_maps, smoothness, ttame_loss,
-                        without_random_top)
+from ttame.loss import (LEVEL_SHARPNESS, LossWeights, area, at_random_level, mask_images, select_maps, smoothness,
+                        ttame_loss, without_random_top)
 from ttame.model import Standardize
 
 
@@ -135,6 +135,23 @@ def test_random_levels_keep_each_maps_top_fraction_whatever_its_scale():
     assert torch.allclose(source.grad.sum((1, 2)), torch.zeros(500), atol=1e-3)  # shift
     assert torch.allclose((source.grad * logits).sum((1, 2)), torch.zeros(500), atol=1e-2)  # scale
     assert source.grad.abs().sum() > 1
+
+
+def test_a_sharper_level_cuts_the_same_top_fraction_with_a_narrower_soft_edge():
+    logits = torch.linspace(-10, 30, 100).reshape(1, 10, 10).repeat(500, 1, 1)
+    torch.manual_seed(0)
+    soft = at_random_level(logits, 0.9)
+    torch.manual_seed(0)
+    sharp = at_random_level(logits, 0.9, sharpness=4 * LEVEL_SHARPNESS)
+    assert torch.equal(sharp > 0.5, soft > 0.5)  # the same level on the same draw
+    on_the_edge = lambda mask: ((mask > 0.1) & (mask < 0.9)).float().mean()  # noqa: E731
+    assert on_the_edge(sharp) < on_the_edge(soft) / 3
+    torch.manual_seed(1)
+    soft_removal = without_random_top(logits)
+    torch.manual_seed(1)
+    sharp_removal = without_random_top(logits, 4 * LEVEL_SHARPNESS)  # the removal pass cuts as sharply
+    assert torch.equal(sharp_removal < 0.5, soft_removal < 0.5)
+    assert on_the_edge(sharp_removal) < on_the_edge(soft_removal) / 3
 
 
 def test_the_removal_mask_takes_a_random_top_10_to_90_percent_of_each_map_whatever_its_scale():

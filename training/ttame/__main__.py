@@ -13,7 +13,7 @@ import torch
 from .baselines import METHODS
 from .fills import FILLS, named_fill
 from .labels import read_labels
-from .loss import LossWeights
+from .loss import LEVEL_SHARPNESS, LossWeights
 
 
 def checked_fill(name: str) -> str:
@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--levels", type=float, default=0.0,
                    help="also train the order inside the maps: a second masked pass keeps each map's top fraction, "
                         "cut at a random quantile below this (0-1), and adds its cross-entropy (0 = the paper's loss)")
+    p.add_argument("--level-sharpness", type=float, default=LEVEL_SHARPNESS,
+                   help="how hard the --levels and removal passes cut: the map's standard deviation over the soft "
+                        "edge's width (higher is closer to a hard top-k)")
     for weight in fields(LossWeights):
         p.add_argument(weight.metadata["option"], dest=weight.name, type=float, default=weight.default,
                        help=weight.metadata["help"])
@@ -130,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
                                   labels=labels, workers=args.workers, fill=args.fill, levels=args.levels,
+                                  level_sharpness=args.level_sharpness,
                                   loss_weights=LossWeights(**{w.name: getattr(args, w.name)
                                                               for w in fields(LossWeights)}))
     elif args.command == "evaluate":

@@ -12,7 +12,7 @@ import torch
 from .baselines import METHODS, RISE, CentrePrior
 from .data import load_split, loader, to_float
 from .images import ImageFolderData
-from .loss import LossWeights
+from .loss import LEVEL_SHARPNESS, LossWeights
 from .metrics import METRICS, correlation_with, map_correlation, measure
 from .model import ExplainedClassifier, confidence, load_checkpoint, load_explained
 from .sanity import sanity_checks
@@ -55,7 +55,8 @@ def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
     removed pixels with, for how many epochs at which max LR and loss weights, and which layers it reads."""
     return {"fill": record.get("fill", "black"), "epochs": record.get("epoch"), "lr": record.get("lr"),
-            "levels": record.get("levels", 0.0), "lossWeights": record.get("loss_weights", asdict(LossWeights())),
+            "levels": record.get("levels", 0.0), "levelSharpness": record.get("level_sharpness", LEVEL_SHARPNESS),
+            "lossWeights": record.get("loss_weights", asdict(LossWeights())),
             "featureLayers": list(model.feature_layers)}
 
 
@@ -66,10 +67,17 @@ def previous_results(out: Path, fresh: dict, ttame_measured: bool) -> dict:
     previous = json.loads(out.read_text())
     if any(previous.get(k) != fresh[k] for k in ("backbone", "data", "images", "targets")):
         raise ValueError(f"{out} was measured on other images or another classifier; evaluate without --update")
-    commands = previous.pop("commands", None) or [previous.pop("command")]
-    new = [c for c in fresh["commands"] if c not in commands]  # a re-run of a stored command is not a new step
+    # a stored command run again is listed once, as the latest step
+    commands = [c for c in previous["commands"] if c not in fresh["commands"]] + fresh["commands"]
     attention = fresh["attention"] if ttame_measured else previous.get("attention", fresh["attention"])
-    return {**previous, "commands": commands + new, "attention": attention}
+    return {**previous, "commands": commands, "attention": attention}
+
+
+def standing_commands(results: dict) -> list[str]:
+    """The steps behind the results as they stand, in the order they ran: a command whose every method was measured
+    again since is no longer one of them."""
+    behind = {row["command"] for row in results["methods"].values()}
+    return [c for c in results["commands"] if c in behind]
 
 
 def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], rise_images: int | None,
@@ -103,13 +111,14 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
         maps = torch.cat([method(model, xb, yb) for xb, yb in zip(x.split(batch_size), y.split(batch_size))])
         ms = (time.perf_counter() - start) * 1000 / n
         per_image = measure(model, x, y, maps, clean[:n])
-        row = {"name": method.name, "images": n, "forwardPasses": method.forward_passes,
+        row = {"name": method.name, "command": command, "images": n, "forwardPasses": method.forward_passes,
                "backwardPasses": method.backward_passes, "msPerExplanation": round(ms, 3),
                **{m: per_image[m].mean().item() for m in METRICS},
                **by_class(maps, y),
                "perImage": {m: [round(v, 3) for v in per_image[m].tolist()] for m in METRICS}}
         measured = {**results["methods"], key: row}
         results["methods"] = {k: measured[k] for k in METHODS if k in measured}  # the report's row order
+        results["commands"] = standing_commands(results)
         print(json.dumps({key: {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()
                                 if not isinstance(v, dict)}}), flush=True)
         out.parent.mkdir(parents=True, exist_ok=True)

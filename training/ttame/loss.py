@@ -64,30 +64,33 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
     return terms
 
 
-LEVEL_SHARPNESS = 4.0  # a cut map's soft edge spans about a quarter of the map's standard deviation
+LEVEL_SHARPNESS = 4.0  # by default a cut map's soft edge spans about a quarter of the map's standard deviation
 # The removal pass takes away the top 10-90 % of a map, the fractions ROAD removes (as quantiles of the map).
 REMOVED_FRACTIONS = (0.1, 0.9)
 
 
-def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0) -> torch.Tensor:
+def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0,
+                    sharpness: float = LEVEL_SHARPNESS) -> torch.Tensor:
     """The own-class maps [B, He, We] (before the sigmoid), each cut at its value at a random quantile in
     [least, most): the mask of the map's top fraction, between 1 - most and 1 - least. The cut is placed and
-    softened on the map's own scale (its standard deviation), and both are part of the graph: the mask depends only
-    on the order of the map's values, so no gradient can raise or sharpen a whole map to keep more of the image."""
+    softened on the map's own scale (its standard deviation over `sharpness`), and both are part of the graph: the
+    mask depends only on the order of the map's values, so no gradient can raise or sharpen a whole map to keep
+    more of the image. A sharper cut is closer to the hard top-k that AD/IC and ROAD apply, and passes gradient
+    to fewer values."""
     flat = own_logits.flatten(1)
     values = flat.sort(dim=1).values
     quantile = least + torch.rand(len(values), device=values.device) * (most - least)
     index = (quantile * (values.shape[1] - 1)).round().long()
     level = values.gather(1, index[:, None])
-    scale = values.std(dim=1, keepdim=True).clamp_min(1e-6) / LEVEL_SHARPNESS
+    scale = values.std(dim=1, keepdim=True).clamp_min(1e-6) / sharpness
     return torch.sigmoid((flat - level) / scale).view_as(own_logits)
 
 
-def without_random_top(own_logits: torch.Tensor) -> torch.Tensor:
+def without_random_top(own_logits: torch.Tensor, sharpness: float = LEVEL_SHARPNESS) -> torch.Tensor:
     """The mask that removes each own-class map's top fraction, drawn in `REMOVED_FRACTIONS`: the complement of
     `at_random_level` cut between the matching quantiles, with the same invariance to the map's shift and scale."""
     fewest, most = REMOVED_FRACTIONS
-    return 1 - at_random_level(own_logits, 1 - fewest, 1 - most)
+    return 1 - at_random_level(own_logits, 1 - fewest, 1 - most, sharpness)
 
 
 def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family, standardize, fill: str = "black") -> torch.Tensor:

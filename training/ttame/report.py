@@ -10,7 +10,7 @@ from pathlib import Path
 from .comparison import (CONFIDENCE, FLOORS, IMAGE_INDEPENDENT, RESAMPLES, class_breakdown, paired_differences,
                          per_image, standing)
 from .evaluate import SANITY_IMAGES
-from .loss import LossWeights
+from .loss import LEVEL_SHARPNESS, LossWeights
 from .metrics import AD_IC, LOWER_IS_BETTER, METRICS, ROAD
 
 MARKER = "<!-- results -->"
@@ -102,11 +102,13 @@ def _how_trained(attention: dict | None) -> str:
     epochs = f"{attention['epochs']} epoch{'s' if attention['epochs'] != 1 else ''}"
     lr = f" at max LR {attention['lr']}" if attention.get("lr") else ""
     return (f"; T-TAME reads {', '.join(attention['featureLayers'])}, trained with {attention['fill']} fill for "
-            f"{epochs}{lr}{_levels(attention.get('levels'))}{_loss_weights(attention.get('lossWeights'))}")
+            f"{epochs}{lr}{_levels(attention)}{_loss_weights(attention.get('lossWeights'))}")
 
 
-def _levels(levels: float | None) -> str:
-    return f", plus masking at random levels up to quantile {levels:g}" if levels else ""
+def _levels(attention: dict) -> str:
+    levels, sharpness = attention.get("levels"), attention.get("levelSharpness", LEVEL_SHARPNESS)
+    return ((f", plus masking at random levels up to quantile {levels:g}" if levels else "") +
+            (f", level cuts at sharpness {sharpness:g}" if sharpness != LEVEL_SHARPNESS else ""))
 
 
 def _loss_weights(weights: dict | None) -> str:
@@ -122,7 +124,7 @@ def section(results: dict) -> str:
     top1 = f" (top-1 on them {results['top1_on_sample'] * 100:.2f} %)" if results.get("top1_on_sample") else ""
     lines = [f"### {results['backbone']} ({results['family']}), {results['images']} {source}{top1}"
              f"{_how_trained(results.get('attention'))}", "",
-             *(f"Command: `{c}`" for c in results.get("commands") or [results["command"]]), "",
+             *(f"Command: `{c}`" for c in results["commands"]), "",
              *measures_table(results)]
     paired = "ttame" in results["methods"] and all("perImage" in r for r in results["methods"].values())
     if paired and len(results["methods"]) > 1:

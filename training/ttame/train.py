@@ -15,7 +15,7 @@ from .data import CifarTraining, FolderTraining, batches, load_split
 from .hardware import describe_hardware
 from .images import ImageFolderData
 from .labels import model_labels
-from .loss import LossWeights, at_random_level, mask_images, select_maps, ttame_loss, without_random_top
+from .loss import LEVEL_SHARPNESS, LossWeights, at_random_level, mask_images, select_maps, ttame_loss, without_random_top
 from .metrics import accuracy
 from .model import ExplainedClassifier, Standardize
 
@@ -124,7 +124,7 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
                     weight_decay: float, seed: int, loss_weights: LossWeights = LossWeights(),
                     limit: int | None = None, device: torch.device = torch.device("cpu"), data: Path | None = None,
                     labels: list[str] | None = None, workers: int = 2, fill: str = "black",
-                    levels: float = 0.0) -> dict:
+                    levels: float = 0.0, level_sharpness: float = LEVEL_SHARPNESS) -> dict:
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
     OneCycleLR, on `data` (a folder of photos; default CIFAR-10). Saves out/attention.pt holding the backbone
     reference, class labels, and backbone + attention weights: all that `evaluate` and `export` need."""
@@ -139,24 +139,25 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
     def after_epoch(epoch):
         torch.save({"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
                     "data": train.description, "fill": fill, "lr": lr, "batch_size": batch_size,
-                    "loss_weights": asdict(loss_weights), "levels": levels, "model": cpu_state(model), "epoch": epoch},
+                    "loss_weights": asdict(loss_weights), "levels": levels, "level_sharpness": level_sharpness,
+                    "model": cpu_state(model), "epoch": epoch},
                    out / "attention.pt")
         return {}
 
     optimizer = torch.optim.SGD(model.attention.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
-    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights, fill, levels), train,
-                  optimizer=optimizer, epochs=epochs, batch_size=batch_size, seed=seed, log_file=out / "attention-log.jsonl",
-                  after_epoch=after_epoch, device=device)
+    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights, fill, levels, level_sharpness),
+                  train, optimizer=optimizer, epochs=epochs, batch_size=batch_size, seed=seed,
+                  log_file=out / "attention-log.jsonl", after_epoch=after_epoch, device=device)
     return {"backbone": model.backbone_name, "weights": weights, "data": train.description,
             "numClasses": model.num_classes, "featureLayers": list(model.feature_layers), "epochs": epochs,
             "seed": seed, "lr": lr, "batch_size": batch_size, "fill": fill, "levels": levels,
-            "lossWeights": asdict(loss_weights),
+            "levelSharpness": level_sharpness, "lossWeights": asdict(loss_weights),
             "hardware": describe_hardware(device), "history": history}
 
 
 def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
                         loss_weights: LossWeights = LossWeights(), fill: str = "black",
-                        levels: float = 0.0) -> dict[str, torch.Tensor]:
+                        levels: float = 0.0, level_sharpness: float = LEVEL_SHARPNESS) -> dict[str, torch.Tensor]:
     """One T-TAME training step's loss terms for a batch of raw [0,1] images. With `levels` > 0 a second masked
     pass keeps only a random top fraction of each own-class map (`loss.at_random_level`) and adds its cross-entropy:
     the paper's sigmoid saturates over most of a trained map, so its masking trains the edge of one region and
@@ -177,6 +178,6 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
 
     # in this order: the fills' and levels' random draws of the earlier passes stay those of runs without the later
     paper = masked_logits(maps[rows, predicted])
-    cut = masked_logits(at_random_level(own, levels)) if levels > 0 else None
-    removed = masked_logits(without_random_top(own)) if loss_weights.removal > 0 else None
+    cut = masked_logits(at_random_level(own, levels, sharpness=level_sharpness)) if levels > 0 else None
+    removed = masked_logits(without_random_top(own, level_sharpness)) if loss_weights.removal > 0 else None
     return ttame_loss(paper, predicted, psi, loss_weights, cut, removed)
