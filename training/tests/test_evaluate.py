@@ -53,6 +53,11 @@ def test_the_commands_are_the_steps_behind_the_results_as_they_stand(tmp_path):
         "random": "evaluate random", "centre": "evaluate centre", "frame": "evaluate frame"}
     run(out, ["random"], update=True)  # a stored step run again becomes the latest
     assert json.loads(out.read_text())["commands"] == ["evaluate frame", "evaluate centre", "evaluate random"]
+    stored = json.loads(out.read_text())
+    del stored["methods"]["frame"]["command"]
+    out.write_text(json.dumps(stored))
+    with pytest.raises(ValueError, match="which command measured each row"):
+        run(out, ["centre"], update=True)
 
 
 def test_the_committed_checkpoint_records_how_the_pack_says_its_attention_was_trained():

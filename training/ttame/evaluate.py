@@ -67,6 +67,8 @@ def previous_results(out: Path, fresh: dict, ttame_measured: bool) -> dict:
     previous = json.loads(out.read_text())
     if any(previous.get(k) != fresh[k] for k in ("backbone", "data", "images", "targets")):
         raise ValueError(f"{out} was measured on other images or another classifier; evaluate without --update")
+    if any("command" not in row for row in previous["methods"].values()):
+        raise ValueError(f"{out} does not say which command measured each row; evaluate without --update")
     # a stored command run again is listed once, as the latest step
     commands = [c for c in previous["commands"] if c not in fresh["commands"]] + fresh["commands"]
     attention = fresh["attention"] if ttame_measured else previous.get("attention", fresh["attention"])
