@@ -4,7 +4,7 @@ import torchvision
 
 from ttame.backbones import BACKBONES, build_classifier, default_feature_layers, resolve_backbone
 from ttame.labels import model_labels, read_labels
-from ttame.loss import LossWeights
+from ttame.loss import LossWeights, Masking
 from ttame.model import ExplainedClassifier
 from ttame.train import attention_step_loss
 
@@ -53,7 +53,7 @@ def test_random_levels_add_the_cross_entropy_of_a_second_masked_pass_to_the_pape
     model = ExplainedClassifier("cifar_resnet", 10).train()
     images = torch.rand(8, 3, 32, 32)
     paper = attention_step_loss(model, images)
-    both = attention_step_loss(model, images, levels=0.9)
+    both = attention_step_loss(model, images, masking=Masking(levels=0.9))
     assert "ce_cut" not in paper and both["ce"] == paper["ce"] and both["area"] == paper["area"]
     assert both["loss"].item() == pytest.approx(paper["loss"].item() + 1.5 * both["ce_cut"].item(), rel=1e-5)
     both["loss"].backward()
@@ -65,9 +65,9 @@ def test_removal_adds_the_class_probability_left_after_a_third_masked_pass_witho
     model = ExplainedClassifier("cifar_resnet", 10).train()
     images = torch.rand(8, 3, 32, 32)
     torch.manual_seed(1)
-    levels = attention_step_loss(model, images, levels=0.9, fill="impute")
+    levels = attention_step_loss(model, images, masking=Masking("impute", levels=0.9))
     torch.manual_seed(1)
-    all_three = attention_step_loss(model, images, LossWeights(removal=0.75), levels=0.9, fill="impute")
+    all_three = attention_step_loss(model, images, LossWeights(removal=0.75), Masking("impute", levels=0.9))
     assert "p_removed" not in levels and 0 < all_three["p_removed"].item() < 1
     for term in ("ce", "ce_cut", "area", "smoothness"):  # the earlier passes draw the same fills and levels
         assert all_three[term].item() == levels[term].item()

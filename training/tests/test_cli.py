@@ -5,8 +5,10 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from conftest import REPO
+from ttame.loss import Masking
 
 DATA = REPO.parent / "shared" / "datasets" / "cifar10" / "train.tar.gz"
 needs_cifar = pytest.mark.skipif(not DATA.exists(), reason=f"CIFAR-10 not found at {DATA}")
@@ -28,6 +30,7 @@ def test_train_backbone_attention_and_export_a_pack(tmp_path):
     trained = json.loads((run / "train-attention.json").read_text())
     assert trained["levels"] == 0.5 and trained["levelSharpness"] == 8 and "p_removed" in trained["history"][0]
     assert trained["lossWeights"] == {"l1": 1.5, "l2": 1.0, "l3": 0.005, "l4": 0.3, "removal": 0.5}
+    assert Masking.from_record(torch.load(run / "attention.pt")) == Masking("black", levels=0.5, level_sharpness=8)
     pack = tmp_path / "pack"
     cli("export", "--checkpoint", run / "attention.pt", "--out", pack, "--id", "smoke-cnn", cwd=cwd)
     manifest = json.loads((pack / "manifest.json").read_text())

@@ -7,7 +7,7 @@ import pytest
 
 from ttame.data import DEFAULT_DATA_DIR
 from ttame.evaluate import attention_record, evaluate
-from ttame.loss import LEVEL_SHARPNESS, LossWeights
+from ttame.loss import LossWeights, Masking
 from ttame.metrics import METRICS
 from ttame.model import load_checkpoint
 
@@ -72,8 +72,8 @@ def test_the_committed_checkpoint_records_how_the_pack_says_its_attention_was_tr
     model, record = load_checkpoint(CHECKPOINT)
     attention = attention_record(model, record)
     assert attention["epochs"] == manifest["training"]["epochs"]["attention"] == option("--epochs", kind=int)
-    assert attention["fill"] == option("--fill", "black", str)
-    assert attention["lr"] == option("--lr") and attention["levels"] == option("--levels", 0.0)
-    assert attention["levelSharpness"] == option("--level-sharpness", LEVEL_SHARPNESS)
+    assert attention["fill"] == option("--fill", Masking.fill, str)
+    assert attention["lr"] == option("--lr") and attention["levels"] == option("--levels", Masking.levels)
+    assert attention["levelSharpness"] == option("--level-sharpness", Masking.level_sharpness)
     assert attention["lossWeights"] == {w.name: option(w.metadata["option"], w.default) for w in fields(LossWeights)}
     assert attention["featureLayers"] == manifest["featureLayers"]

@@ -7,8 +7,8 @@ import torch
 from ttame.family import FAMILIES
 from ttame.fills import FILLS, imputed, named_fill
 from ttame.metrics import impute
-from ttame.loss import (LEVEL_SHARPNESS, LossWeights, area, at_random_level, mask_images, select_maps, smoothness,
-                        ttame_loss, without_random_top)
+from ttame.loss import (LEVEL_SHARPNESS, LossWeights, Masking, area, at_random_level, mask_images, select_maps,
+                        smoothness, ttame_loss, without_random_top)
 from ttame.model import Standardize
 
 
@@ -179,3 +179,10 @@ def test_the_removal_term_is_the_class_probability_left_at_its_weight_and_off_by
     with_removal = ttame_loss(masked, predicted, psi, LossWeights(removal=1.5), removed_logits=removed)
     assert with_removal["p_removed"].item() == pytest.approx((1 / 3 + 4 / 6) / 2)
     assert with_removal["loss"].item() == pytest.approx(paper["loss"].item() + 1.5 * 0.5)
+
+
+def test_a_checkpoint_record_gives_back_its_masking_and_older_records_the_paper_defaults():
+    record = {"fill": "impute:3,black:1", "levels": 0.9, "level_sharpness": 8.0, "lr": 0.025, "epoch": 2}
+    assert Masking.from_record(record) == Masking("impute:3,black:1", 0.9, 8.0)
+    assert Masking.from_record({"fill": "impute", "epoch": 1}) == Masking("impute")  # before levels were recorded
+    assert Masking.from_record({}) == Masking("black", 0.0, LEVEL_SHARPNESS)  # the paper's

@@ -13,7 +13,7 @@ import torch
 from .baselines import METHODS
 from .fills import FILLS, named_fill
 from .labels import read_labels
-from .loss import LEVEL_SHARPNESS, LossWeights
+from .loss import LossWeights, Masking
 
 
 def checked_fill(name: str) -> str:
@@ -68,13 +68,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     p.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda")
-    p.add_argument("--fill", type=checked_fill, default="black",
+    p.add_argument("--fill", type=checked_fill, default=Masking.fill,
                    help="what the training masking puts where a map is low (ttame/fills.py): one of "
                         f"{', '.join(FILLS)} (black = the paper's), or a mix drawn per image like impute:3,black:1")
-    p.add_argument("--levels", type=float, default=0.0,
+    p.add_argument("--levels", type=float, default=Masking.levels,
                    help="also train the order inside the maps: a second masked pass keeps each map's top fraction, "
                         "cut at a random quantile below this (0-1), and adds its cross-entropy (0 = the paper's loss)")
-    p.add_argument("--level-sharpness", type=float, default=LEVEL_SHARPNESS,
+    p.add_argument("--level-sharpness", type=float, default=Masking.level_sharpness,
                    help="how hard the --levels and removal passes cut: the map's standard deviation over the soft "
                         "edge's width (higher is closer to a hard top-k)")
     for weight in fields(LossWeights):
@@ -132,8 +132,8 @@ def main(argv: list[str] | None = None) -> None:
         summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
-                                  labels=labels, workers=args.workers, fill=args.fill, levels=args.levels,
-                                  level_sharpness=args.level_sharpness,
+                                  labels=labels, workers=args.workers,
+                                  masking=Masking(args.fill, args.levels, args.level_sharpness),
                                   loss_weights=LossWeights(**{w.name: getattr(args, w.name)
                                                               for w in fields(LossWeights)}))
     elif args.command == "evaluate":

@@ -12,7 +12,7 @@ import torch
 from .baselines import METHODS, RISE, CentrePrior
 from .data import load_split, loader, to_float
 from .images import ImageFolderData
-from .loss import LEVEL_SHARPNESS, LossWeights
+from .loss import LossWeights, Masking
 from .metrics import METRICS, correlation_with, map_correlation, measure
 from .model import ExplainedClassifier, confidence, load_checkpoint, load_explained
 from .sanity import sanity_checks
@@ -54,8 +54,9 @@ def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, f
 def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
     removed pixels with, for how many epochs at which max LR and loss weights, and which layers it reads."""
-    return {"fill": record.get("fill", "black"), "epochs": record.get("epoch"), "lr": record.get("lr"),
-            "levels": record.get("levels", 0.0), "levelSharpness": record.get("level_sharpness", LEVEL_SHARPNESS),
+    masking = Masking.from_record(record)
+    return {"fill": masking.fill, "epochs": record.get("epoch"), "lr": record.get("lr"),
+            "levels": masking.levels, "levelSharpness": masking.level_sharpness,
             "lossWeights": record.get("loss_weights", asdict(LossWeights())),
             "featureLayers": list(model.feature_layers)}
 

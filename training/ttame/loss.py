@@ -1,7 +1,7 @@
 """The T-TAME loss (Eq. 11, 15-17) and the training-time mask selection and masking (Eq. 12-14)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import torch
 import torch.nn.functional as F
@@ -67,6 +67,21 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
 LEVEL_SHARPNESS = 4.0  # by default a cut map's soft edge spans about a quarter of the map's standard deviation
 # The removal pass takes away the top 10-90 % of a map, the fractions ROAD removes (as quantiles of the map).
 REMOVED_FRACTIONS = (0.1, 0.9)
+
+
+@dataclass(frozen=True)
+class Masking:
+    """How the training passes mask the images: what fills the removed pixels (`fills.named_fill`), how deep the
+    levels pass cuts (0: no such pass) and how sharply the levels and removal passes cut. With the defaults, the
+    paper's masking. Stored in a checkpoint's record under these field names."""
+    fill: str = "black"
+    levels: float = 0.0
+    level_sharpness: float = LEVEL_SHARPNESS
+
+    @classmethod
+    def from_record(cls, record: dict) -> Masking:
+        """The masking a checkpoint was trained with (records older than a field: its default)."""
+        return cls(**{f.name: record[f.name] for f in fields(cls) if f.name in record})
 
 
 def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0,

@@ -15,7 +15,7 @@ from .data import CifarTraining, FolderTraining, batches, load_split
 from .hardware import describe_hardware
 from .images import ImageFolderData
 from .labels import model_labels
-from .loss import LEVEL_SHARPNESS, LossWeights, at_random_level, mask_images, select_maps, ttame_loss, without_random_top
+from .loss import LossWeights, Masking, at_random_level, mask_images, select_maps, ttame_loss, without_random_top
 from .metrics import accuracy
 from .model import ExplainedClassifier, Standardize
 
@@ -123,8 +123,7 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
 def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: int, batch_size: int, lr: float,
                     weight_decay: float, seed: int, loss_weights: LossWeights = LossWeights(),
                     limit: int | None = None, device: torch.device = torch.device("cpu"), data: Path | None = None,
-                    labels: list[str] | None = None, workers: int = 2, fill: str = "black",
-                    levels: float = 0.0, level_sharpness: float = LEVEL_SHARPNESS) -> dict:
+                    labels: list[str] | None = None, workers: int = 2, masking: Masking = Masking()) -> dict:
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
     OneCycleLR, on `data` (a folder of photos; default CIFAR-10). Saves out/attention.pt holding the backbone
     reference, class labels, and backbone + attention weights: all that `evaluate` and `export` need."""
@@ -138,31 +137,30 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
 
     def after_epoch(epoch):
         torch.save({"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
-                    "data": train.description, "fill": fill, "lr": lr, "batch_size": batch_size,
-                    "loss_weights": asdict(loss_weights), "levels": levels, "level_sharpness": level_sharpness,
-                    "model": cpu_state(model), "epoch": epoch},
+                    "data": train.description, **asdict(masking), "lr": lr, "batch_size": batch_size,
+                    "loss_weights": asdict(loss_weights), "model": cpu_state(model), "epoch": epoch},
                    out / "attention.pt")
         return {}
 
     optimizer = torch.optim.SGD(model.attention.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
-    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights, fill, levels, level_sharpness),
+    history = fit(lambda images, _: attention_step_loss(model, images, loss_weights, masking),
                   train, optimizer=optimizer, epochs=epochs, batch_size=batch_size, seed=seed,
                   log_file=out / "attention-log.jsonl", after_epoch=after_epoch, device=device)
     return {"backbone": model.backbone_name, "weights": weights, "data": train.description,
             "numClasses": model.num_classes, "featureLayers": list(model.feature_layers), "epochs": epochs,
-            "seed": seed, "lr": lr, "batch_size": batch_size, "fill": fill, "levels": levels,
-            "levelSharpness": level_sharpness, "lossWeights": asdict(loss_weights),
+            "seed": seed, "lr": lr, "batch_size": batch_size, "fill": masking.fill, "levels": masking.levels,
+            "levelSharpness": masking.level_sharpness, "lossWeights": asdict(loss_weights),
             "hardware": describe_hardware(device), "history": history}
 
 
 def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
-                        loss_weights: LossWeights = LossWeights(), fill: str = "black",
-                        levels: float = 0.0, level_sharpness: float = LEVEL_SHARPNESS) -> dict[str, torch.Tensor]:
-    """One T-TAME training step's loss terms for a batch of raw [0,1] images. With `levels` > 0 a second masked
-    pass keeps only a random top fraction of each own-class map (`loss.at_random_level`) and adds its cross-entropy:
-    the paper's sigmoid saturates over most of a trained map, so its masking trains the edge of one region and
-    leaves the order inside it, which AD/IC(15) and ROAD read, untrained. With a removal weight a further pass
-    removes a random top fraction (`loss.without_random_top`) and adds the class probability left: the paper's
+                        loss_weights: LossWeights = LossWeights(),
+                        masking: Masking = Masking()) -> dict[str, torch.Tensor]:
+    """One T-TAME training step's loss terms for a batch of raw [0,1] images, masked as `masking` says. With levels
+    > 0 a second masked pass keeps only a random top fraction of each own-class map (`loss.at_random_level`) and adds
+    its cross-entropy: the paper's sigmoid saturates over most of a trained map, so its masking trains the edge of one
+    region and leaves the order inside it, which AD/IC(15) and ROAD read, untrained. With a removal weight a further
+    pass removes a random top fraction (`loss.without_random_top`) and adds the class probability left: the paper's
     loss asks only what the top of a map keeps, never what taking it away leaves, which is what ROAD's MoRF reads."""
     with torch.no_grad():
         features, logits = model.backbone(model.standardize(images))
@@ -174,10 +172,11 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     own = fused[rows, predicted]
 
     def masked_logits(own_maps: torch.Tensor) -> torch.Tensor:
-        return model.backbone(mask_images(images, own_maps, model.family, model.standardize, fill))[1]
+        return model.backbone(mask_images(images, own_maps, model.family, model.standardize, masking.fill))[1]
 
     # in this order: the fills' and levels' random draws of the earlier passes stay those of runs without the later
     paper = masked_logits(maps[rows, predicted])
-    cut = masked_logits(at_random_level(own, levels, sharpness=level_sharpness)) if levels > 0 else None
-    removed = masked_logits(without_random_top(own, level_sharpness)) if loss_weights.removal > 0 else None
+    sharpness = masking.level_sharpness
+    cut = masked_logits(at_random_level(own, masking.levels, sharpness=sharpness)) if masking.levels > 0 else None
+    removed = masked_logits(without_random_top(own, sharpness)) if loss_weights.removal > 0 else None
     return ttame_loss(paper, predicted, psi, loss_weights, cut, removed)
