@@ -127,6 +127,20 @@ def test_weights_bring_their_own_class_count(tmp_path):
     assert torch.equal(model.backbone.classifier.fc.weight, trained.fc.weight)
 
 
+
+def test_a_train_attention_checkpoint_gives_the_classifier_it_explains_not_its_attention(tmp_path):
+    torch.manual_seed(0)
+    explained = ExplainedClassifier("cifar_resnet", 7)
+    path = tmp_path / "attention.pt"
+    torch.save({"backbone": "cifar_resnet", "model": explained.state_dict(), "epoch": 1}, path)
+    retrained = ExplainedClassifier("cifar_resnet", weights=str(path))  # as train-attention --weights reads it
+    assert retrained.num_classes == 7
+    classifier = retrained.backbone.classifier.state_dict()
+    assert classifier.keys() == explained.backbone.classifier.state_dict().keys()
+    assert all(torch.equal(v, explained.backbone.classifier.state_dict()[k]) for k, v in classifier.items())
+    assert not torch.equal(retrained.attention.fusion.weight, explained.attention.fusion.weight)  # a fresh attention
+
+
 SPEC = """
 factory = "tiny_net:build"
 family = "cnn"

@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("train-attention", help="train T-TAME on a frozen backbone")
     p.add_argument("--backbone", required=True, help=backbone_help)
     p.add_argument("--weights", help="the classifier's weights: a state dict (.pt/.pth; its class count is the "
-                                     "model's), a torchvision weights enum name, or `pretrained`; none = random init")
+                                     "model's; of a train-attention checkpoint, the classifier it explains), a "
+                                     "torchvision weights enum name, or `pretrained`; none = random init")
     p.add_argument("--data", type=Path, help=data_help + "; unlabelled photos are enough (T-TAME learns from the "
                                                           "classifier's own predictions)")
     p.add_argument("--labels", type=Path, help="text file, one class label a line (default: the backbone's own "

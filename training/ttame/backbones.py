@@ -244,8 +244,14 @@ def resolve_backbone(reference: str | dict) -> BackboneSpec:
 
 # ---- building a classifier -------------------------------------------------------------------------
 
+# Where a train-attention checkpoint (`ExplainedClassifier`'s state) keeps the frozen classifier.
+EXPLAINED_CLASSIFIER = "backbone.classifier."
+
+
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """A checkpoint's weights: a bare state dict or one under "model" / "state_dict" (DataParallel prefixes dropped)."""
+    """A checkpoint's weights: a bare state dict or one under "model" / "state_dict" (DataParallel prefixes dropped).
+    Of a train-attention checkpoint (a pack's, in training/checkpoints), the classifier it explains: the attention
+    can be retrained on a shipped classifier without the backbone run that made it."""
     state = torch.load(path, map_location="cpu")
     for key in ("model", "state_dict", "model_state_dict"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
@@ -253,6 +259,8 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             break
     if not isinstance(state, dict):
         raise ValueError(f"{path}: expected a state dict (torch.save(model.state_dict(), ...)), got {type(state)}")
+    if any(k.startswith(EXPLAINED_CLASSIFIER) for k in state):
+        return {k.removeprefix(EXPLAINED_CLASSIFIER): v for k, v in state.items() if k.startswith(EXPLAINED_CLASSIFIER)}
     return {k.removeprefix("module."): v for k, v in state.items()}
 
 
