@@ -2,7 +2,7 @@ import pytest
 import torch
 import torchvision
 
-from ttame.backbones import BACKBONES, build_classifier, default_feature_layers, resolve_backbone
+from ttame.backbones import BACKBONES, build_classifier, default_feature_layers, read_state_dict, resolve_backbone
 from ttame.labels import model_labels, read_labels
 from ttame.loss import LossWeights, Masking
 from ttame.model import ExplainedClassifier
@@ -132,13 +132,20 @@ def test_a_train_attention_checkpoint_gives_the_classifier_it_explains_not_its_a
     torch.manual_seed(0)
     explained = ExplainedClassifier("cifar_resnet", 7)
     path = tmp_path / "attention.pt"
-    torch.save({"backbone": "cifar_resnet", "model": explained.state_dict(), "epoch": 1}, path)
+    torch.save({"backbone": "cifar_resnet", "num_classes": 7, "model": explained.state_dict(), "epoch": 1}, path)
     retrained = ExplainedClassifier("cifar_resnet", weights=str(path))  # as train-attention --weights reads it
     assert retrained.num_classes == 7
     classifier = retrained.backbone.classifier.state_dict()
     assert classifier.keys() == explained.backbone.classifier.state_dict().keys()
     assert all(torch.equal(v, explained.backbone.classifier.state_dict()[k]) for k, v in classifier.items())
     assert not torch.equal(retrained.attention.fusion.weight, explained.attention.fusion.weight)  # a fresh attention
+
+
+def test_a_state_dict_of_a_model_with_a_backbone_classifier_submodule_is_read_whole(tmp_path):
+    """Only a train-attention checkpoint is cut down to its classifier; a user's own model may name its parts so."""
+    state = {"backbone.features.0.weight": torch.ones(2), "backbone.classifier.0.weight": torch.zeros(3)}
+    torch.save({"model": state, "epoch": 3}, tmp_path / "mine.pt")
+    assert read_state_dict(tmp_path / "mine.pt").keys() == state.keys()
 
 
 SPEC = """

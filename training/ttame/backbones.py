@@ -244,7 +244,7 @@ def resolve_backbone(reference: str | dict) -> BackboneSpec:
 
 # ---- building a classifier -------------------------------------------------------------------------
 
-# Where a train-attention checkpoint (`ExplainedClassifier`'s state) keeps the frozen classifier.
+# Where a train-attention checkpoint (`ExplainedClassifier`'s state under "model") keeps the frozen classifier.
 EXPLAINED_CLASSIFIER = "backbone.classifier."
 
 
@@ -253,14 +253,15 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     Of a train-attention checkpoint (a pack's, in training/checkpoints), the classifier it explains: the attention
     can be retrained on a shipped classifier without the backbone run that made it."""
     state = torch.load(path, map_location="cpu")
+    if isinstance(state, dict) and "num_classes" in state and isinstance(state.get("model"), dict):  # train-attention's
+        return {k.removeprefix(EXPLAINED_CLASSIFIER): v for k, v in state["model"].items()
+                if k.startswith(EXPLAINED_CLASSIFIER)}
     for key in ("model", "state_dict", "model_state_dict"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
             break
     if not isinstance(state, dict):
         raise ValueError(f"{path}: expected a state dict (torch.save(model.state_dict(), ...)), got {type(state)}")
-    if any(k.startswith(EXPLAINED_CLASSIFIER) for k in state):
-        return {k.removeprefix(EXPLAINED_CLASSIFIER): v for k, v in state.items() if k.startswith(EXPLAINED_CLASSIFIER)}
     return {k.removeprefix("module."): v for k, v in state.items()}
 
 
