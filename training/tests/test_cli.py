@@ -9,6 +9,7 @@ import torch
 
 from conftest import REPO
 from ttame.loss import Masking
+from ttame.metrics import METRICS
 
 DATA = REPO.parent / "shared" / "datasets" / "cifar10" / "train.tar.gz"
 needs_cifar = pytest.mark.skipif(not DATA.exists(), reason=f"CIFAR-10 not found at {DATA}")
@@ -59,3 +60,20 @@ def test_the_entry_point_says_what_to_install_when_no_python_has_torch():
     done = ttame("--help", env={**os.environ, "TTAME_PYTHON": "/nonexistent/python3"})
     assert done.returncode == 127
     assert "no Python here imports torch" in done.stderr and "install-system-deps.sh" in done.stderr
+
+
+def test_compare_prints_a_verdict_per_metric_and_refuses_results_of_other_images(tmp_path):
+    def results(targets, ad15):
+        per = {m: [0.0] * len(targets) for m in METRICS} | {"AD15": ad15}
+        return {"backbone": "tiny", "data": "CIFAR-10 val", "labels": ["cat", "dog"], "targets": targets,
+                "methods": {"ttame": {"images": len(targets), "perImage": per},
+                            "scorecam": {"images": len(targets), "perImage": per | {"AD15": [a + 3 for a in ad15]}}}}
+    run, stored, other = tmp_path / "run.json", tmp_path / "stored.json", tmp_path / "other.json"
+    run.write_text(json.dumps(results([0, 1] * 20, [float(i) for i in range(40)])))
+    stored.write_text(json.dumps(results([0, 1] * 20, [float(i) for i in range(40)])))
+    other.write_text(json.dumps(results([1, 0] * 20, [float(i) for i in range(40)])))
+    done = ttame("compare", run, stored, "--class", "dog")
+    assert done.returncode == 0 and "minus stored.json scorecam (dog): better" in done.stdout
+    assert "AD15     -3.00 [-3.00, -3.00] better" in done.stdout and "MoRF     +0.00" in done.stdout
+    refused = ttame("compare", run, other)
+    assert refused.returncode == 2 and "measured on other images" in refused.stderr

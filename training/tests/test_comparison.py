@@ -3,7 +3,7 @@ per-image values whose answers are known."""
 import numpy as np
 import pytest
 
-from ttame.comparison import Difference, class_breakdown, paired_differences, per_image, standing
+from ttame.comparison import Difference, class_breakdown, compare_results, paired_differences, per_image, standing
 from ttame.metrics import METRICS
 from ttame.report import section
 
@@ -108,3 +108,16 @@ def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_th
     assert "up to quantile 0.9, area weight 1, area exponent 0.5, removal weight 1.5\n" in section(data)
     data["attention"] |= {"levelSharpness": 16.0}
     assert "up to quantile 0.9, level cuts at sharpness 16, area weight 1" in section(data)
+
+
+def test_a_run_is_compared_with_the_baselines_stored_beside_another_run_on_the_same_images():
+    stored = results() | {"data": "CIFAR-10 test"}
+    better_by_5 = [v - 5 for v in stored["methods"]["ttame"]["perImage"]["AD15"]]
+    run = {**stored, "methods": {"ttame": row("T-TAME", {"AD15": better_by_5})}}  # a search run: T-TAME alone
+    by = {d.metric: d for d in compare_results(run, stored, "ttame")}
+    assert by["AD15"].mean == pytest.approx(-5) and by["AD15"].verdict == "better"
+    frame_on_cats = {d.metric: d for d in compare_results(run, stored, "frame", label="cat")}["AD15"]
+    assert frame_on_cats.mean == pytest.approx(21 - 5 - 90)  # class 0 only: T-TAME 20-22 less 5 vs the frame's 90
+    other_images = {**stored, "targets": [1] * 30 + [0] * 30}
+    with pytest.raises(ValueError, match="other images"):
+        compare_results(run, other_images, "frame")

@@ -1,4 +1,5 @@
-"""CLI: scripts/ttame {train-backbone,train-attention,evaluate,sanity,export} ... (python3 -m ttame with torch)."""
+"""CLI: scripts/ttame {train-backbone,train-attention,evaluate,compare,sanity,labels,export} ...
+(python3 -m ttame with torch)."""
 from __future__ import annotations
 
 import argparse
@@ -103,6 +104,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", type=Path, required=True)
     p.add_argument("--report", type=Path)
 
+    p = sub.add_parser("compare", help="one results JSON's T-TAME minus another's method on the same images: "
+                                        "paired 95 %% bootstrap intervals and verdicts, per metric")
+    p.add_argument("ours", type=Path, help="results JSON of `evaluate` (e.g. a search run's, T-TAME alone)")
+    p.add_argument("theirs", type=Path, help="results JSON holding --method, measured on the same images")
+    p.add_argument("--method", default="scorecam", help="the method of THEIRS to compare with")
+    p.add_argument("--ours-method", default="ttame", help="the method of OURS")
+    p.add_argument("--class", dest="label", help="only the images of this model-truth class (a label)")
+
     p = sub.add_parser("labels", help="print the labels a backbone knows (ImageNet's for torchvision), one a line")
     p.add_argument("--backbone", required=True, help=backbone_help)
 
@@ -146,6 +155,18 @@ def main(argv: list[str] | None = None) -> None:
                  split=args.split)
         if args.report:
             write_report(args.out.parent, args.report)
+        return
+    elif args.command == "compare":
+        from .comparison import compare_results, standing
+        ours, theirs = (json.loads(path.read_text()) for path in (args.ours, args.theirs))
+        try:
+            differences = compare_results(ours, theirs, args.method, ours_method=args.ours_method, label=args.label)
+        except ValueError as error:
+            parser.error(str(error))
+        print(f"{args.ours.name} {args.ours_method} minus {args.theirs.name} {args.method}"
+              f"{f' ({args.label})' if args.label else ''}: {standing(differences)}")
+        for d in differences:
+            print(f"  {d.metric:6s} {d.mean:+7.2f} [{d.low:+.2f}, {d.high:+.2f}] {d.verdict}")
         return
     elif args.command == "labels":
         from .backbones import resolve_backbone

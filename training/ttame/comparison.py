@@ -51,6 +51,20 @@ def paired_differences(ours: np.ndarray, theirs: np.ndarray, *, resamples: int =
     return [Difference(m, float(diff[:, j].mean()), float(low[j]), float(high[j])) for j, m in enumerate(METRICS)]
 
 
+def compare_results(ours: dict, theirs: dict, method: str, *, ours_method: str = "ttame",
+                    label: str | None = None) -> list[Difference]:
+    """`ours_method` of one results file minus `method` of another, paired on the images both rows measured (of
+    model-truth class `label` only, if given): how a search run, which measures T-TAME alone, is judged against the
+    baselines stored with an earlier run on the same images of the same classifier."""
+    mine, other = ours["methods"][ours_method], theirs["methods"][method]
+    n = min(mine["images"], other["images"])
+    if any(ours[k] != theirs[k] for k in ("backbone", "data")) or ours["targets"][:n] != theirs["targets"][:n]:
+        raise ValueError("the two results were measured on other images or with another classifier")
+    targets = np.asarray(ours["targets"][:n])
+    index = np.arange(n) if label is None else np.nonzero(targets == ours["labels"].index(label))[0]
+    return paired_differences(per_image(mine, index), per_image(other, index))
+
+
 def standing(differences: list[Difference]) -> str:
     """better / worse on some metrics and not the other way round, mixed, or no difference."""
     verdicts = {d.verdict for d in differences}
