@@ -54,9 +54,7 @@ def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, f
 def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
     removed pixels with, for how many epochs at which max LR and loss weights, and which layers it reads."""
-    masking = Masking.from_record(record)
-    return {"fill": masking.fill, "epochs": record.get("epoch"), "lr": record.get("lr"),
-            "levels": masking.levels, "levelSharpness": masking.level_sharpness,
+    return {**Masking.from_record(record).summary(), "epochs": record.get("epoch"), "lr": record.get("lr"),
             "lossWeights": record.get("loss_weights", asdict(LossWeights())),
             "featureLayers": list(model.feature_layers)}
 

@@ -83,6 +83,10 @@ class Masking:
         """The masking a checkpoint was trained with (records older than a field: its default)."""
         return cls(**{f.name: record[f.name] for f in fields(cls) if f.name in record})
 
+    def summary(self) -> dict:
+        """As training summaries and evaluation results name it."""
+        return {"fill": self.fill, "levels": self.levels, "levelSharpness": self.level_sharpness}
+
 
 def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0,
                     sharpness: float = LEVEL_SHARPNESS) -> torch.Tensor:

@@ -148,8 +148,7 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
                   log_file=out / "attention-log.jsonl", after_epoch=after_epoch, device=device)
     return {"backbone": model.backbone_name, "weights": weights, "data": train.description,
             "numClasses": model.num_classes, "featureLayers": list(model.feature_layers), "epochs": epochs,
-            "seed": seed, "lr": lr, "batch_size": batch_size, "fill": masking.fill, "levels": masking.levels,
-            "levelSharpness": masking.level_sharpness, "lossWeights": asdict(loss_weights),
+            "seed": seed, "lr": lr, "batch_size": batch_size, **masking.summary(), "lossWeights": asdict(loss_weights),
             "hardware": describe_hardware(device), "history": history}
 
 
