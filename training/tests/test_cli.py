@@ -26,12 +26,14 @@ def test_train_backbone_attention_and_export_a_pack(tmp_path):
     run = tmp_path / "run"
     cli("train-backbone", "--backbone", "cifar_resnet", "--out", run, "--epochs", "1", "--limit", "512", cwd=cwd)
     cli("train-attention", "--backbone", "cifar_resnet", "--weights", run / "backbone.pt", "--out", run,
-        "--epochs", "1", "--limit", "256", "--levels", "0.5", "--level-sharpness", "8", "--removal-weight", "0.5",
+        "--epochs", "1", "--limit", "256", "--levels", "0.5", "--levels-from", "0.2", "--level-sharpness", "8", "--removal-weight", "0.5",
         "--area-weight", "1", cwd=cwd)
     trained = json.loads((run / "train-attention.json").read_text())
-    assert trained["levels"] == 0.5 and trained["levelSharpness"] == 8 and "p_removed" in trained["history"][0]
+    assert trained["levels"] == 0.5 and trained["levelsFrom"] == 0.2 and trained["levelSharpness"] == 8
+    assert "p_removed" in trained["history"][0]
     assert trained["lossWeights"] == {"l1": 1.5, "l2": 1.0, "l3": 0.005, "l4": 0.3, "removal": 0.5}
-    assert Masking.from_record(torch.load(run / "attention.pt")) == Masking("black", levels=0.5, level_sharpness=8)
+    masking = Masking("black", levels=0.5, levels_from=0.2, level_sharpness=8)
+    assert Masking.from_record(torch.load(run / "attention.pt")) == masking
     pack = tmp_path / "pack"
     cli("export", "--checkpoint", run / "attention.pt", "--out", pack, "--id", "smoke-cnn", cwd=cwd)
     manifest = json.loads((pack / "manifest.json").read_text())
@@ -77,3 +79,16 @@ def test_compare_prints_a_verdict_per_metric_and_refuses_results_of_other_images
     assert "AD15     -3.00 [-3.00, -3.00] better" in done.stdout and "MoRF     +0.00" in done.stdout
     refused = ttame("compare", run, other)
     assert refused.returncode == 2 and "measured on other images" in refused.stderr
+    by_class = ttame("compare", run, stored, "--classes")
+    assert by_class.returncode == 0 and "| class | images |" in by_class.stdout and "| dog | 20 |" in by_class.stdout
+    assert ttame("compare", run, other, "--classes").returncode == 2
+    unknown = ttame("compare", run, stored, "--class", "frog")
+    assert unknown.returncode == 2 and "no class 'frog' in these results; they have cat, dog" in unknown.stderr
+    unknown = ttame("compare", run, stored, "--method", "gradcam")
+    assert unknown.returncode == 2 and "no method 'gradcam' in these results; they have ttame, scorecam" in unknown.stderr
+
+
+def test_train_attention_refuses_a_levels_range_outside_the_map():
+    done = ttame("train-attention", "--backbone", "cifar_resnet", "--weights", "none.pt", "--out", "none",
+                 "--levels", "0.5", "--levels-from", "0.7")
+    assert done.returncode == 2 and "need 0 <= from < levels < 1" in done.stderr

@@ -3,7 +3,8 @@ per-image values whose answers are known."""
 import numpy as np
 import pytest
 
-from ttame.comparison import Difference, class_breakdown, compare_results, paired_differences, per_image, standing
+from ttame.comparison import (Difference, class_breakdown, compare_results, paired_differences, per_image, standing,
+                              with_baselines)
 from ttame.metrics import METRICS
 from ttame.report import section
 
@@ -108,6 +109,8 @@ def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_th
     assert "up to quantile 0.9, area weight 1, area exponent 0.5, removal weight 1.5\n" in section(data)
     data["attention"] |= {"levelSharpness": 16.0}
     assert "up to quantile 0.9, level cuts at sharpness 16, area weight 1" in section(data)
+    data["attention"] |= {"levelsFrom": 0.5}
+    assert "plus masking at random levels between quantiles 0.5 and 0.9, level cuts" in section(data)
 
 
 def test_a_run_is_compared_with_the_baselines_stored_beside_another_run_on_the_same_images():
@@ -121,3 +124,20 @@ def test_a_run_is_compared_with_the_baselines_stored_beside_another_run_on_the_s
     other_images = {**stored, "targets": [1] * 30 + [0] * 30}
     with pytest.raises(ValueError, match="other images"):
         compare_results(run, other_images, "frame")
+
+
+def test_a_search_run_is_broken_down_by_class_with_the_floors_stored_beside_another_run():
+    stored = results() | {"data": "CIFAR-10 val"}
+    ad = [60.0 + i % 3 for i in range(30)] + [20.0 + i % 3 for i in range(30)]  # now class 0 is the one beaten
+    run = {**stored, "methods": {"ttame": row("T-TAME", {"AD15": ad}, mapCorrelation={"0": 0.9, "1": 0.3})}}
+    merged = with_baselines(run, stored)
+    assert merged["methods"]["ttame"] is run["methods"]["ttame"] and merged["methods"]["frame"] is stored["methods"]["frame"]
+    rows = {r.class_id: r for r in class_breakdown(merged)}
+    assert rows[0].beaten_by == {"frame": []} and rows[1].beaten_by == {"frame": []}  # the frame is 90 / 40
+    slower = {**run, "methods": {"ttame": row("T-TAME", {"AD15": [95.0] * 60})}}
+    assert {r.class_id: r.beaten_by for r in class_breakdown(with_baselines(slower, stored))} == {
+        0: {"frame": ["AD15"]}, 1: {"frame": ["AD15"]}}
+    with pytest.raises(ValueError, match="very same images"):
+        with_baselines({**run, "targets": run["targets"][:40]}, stored)
+    with pytest.raises(ValueError, match="other images"):
+        with_baselines({**run, "targets": [1] * 30 + [0] * 30}, stored)

@@ -74,6 +74,7 @@ def test_the_committed_checkpoint_records_how_the_pack_says_its_attention_was_tr
     assert attention["epochs"] == manifest["training"]["epochs"]["attention"] == option("--epochs", kind=int)
     assert attention["fill"] == option("--fill", Masking.fill, str)
     assert attention["lr"] == option("--lr") and attention["levels"] == option("--levels", Masking.levels)
+    assert attention["levelsFrom"] == option("--levels-from", Masking.levels_from)
     assert attention["levelSharpness"] == option("--level-sharpness", Masking.level_sharpness)
     assert attention["lossWeights"] == {w.name: option(w.metadata["option"], w.default) for w in fields(LossWeights)}
     assert attention["featureLayers"] == manifest["featureLayers"]

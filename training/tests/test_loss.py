@@ -137,6 +137,14 @@ def test_random_levels_keep_each_maps_top_fraction_whatever_its_scale():
     assert source.grad.abs().sum() > 1
 
 
+def test_levels_from_a_quantile_keep_only_the_top_of_each_map():
+    logits = torch.linspace(-10, 30, 100).reshape(1, 10, 10).repeat(500, 1, 1)
+    torch.manual_seed(0)
+    kept = (at_random_level(logits, 0.9, 0.5) > 0.5).float().mean((1, 2))
+    assert kept.min() >= 0.1 - 0.01 and kept.max() <= 0.5 + 0.01  # cut between the 50 % and the 90 % quantile
+    assert 0.25 < kept.mean() < 0.35  # U(0.5, 0.9) quantiles: 30 % kept on average
+
+
 def test_a_sharper_level_cuts_the_same_top_fraction_with_a_narrower_soft_edge():
     logits = torch.linspace(-10, 30, 100).reshape(1, 10, 10).repeat(500, 1, 1)
     torch.manual_seed(0)
@@ -182,7 +190,15 @@ def test_the_removal_term_is_the_class_probability_left_at_its_weight_and_off_by
 
 
 def test_a_checkpoint_record_gives_back_its_masking_and_older_records_the_paper_defaults():
-    record = {"fill": "impute:3,black:1", "levels": 0.9, "level_sharpness": 8.0, "lr": 0.025, "epoch": 2}
-    assert Masking.from_record(record) == Masking("impute:3,black:1", 0.9, 8.0)
+    record = {"fill": "impute:3,black:1", "levels": 0.9, "levels_from": 0.5, "level_sharpness": 8.0, "lr": 0.025,
+              "epoch": 2}
+    assert Masking.from_record(record) == Masking("impute:3,black:1", levels=0.9, levels_from=0.5, level_sharpness=8.0)
+    assert Masking.from_record({"fill": "impute", "levels": 0.9}) == Masking("impute", levels=0.9)  # before levels_from
     assert Masking.from_record({"fill": "impute", "epoch": 1}) == Masking("impute")  # before levels were recorded
-    assert Masking.from_record({}) == Masking("black", 0.0, LEVEL_SHARPNESS)  # the paper's
+    assert Masking.from_record({}) == Masking("black", 0.0, 0.0, LEVEL_SHARPNESS)  # the paper's
+
+
+@pytest.mark.parametrize("levels, levels_from", [(0.5, 0.5), (0.5, 0.6), (1.0, 0.5), (0.0, 0.3), (0.9, -0.1)])
+def test_the_levels_pass_needs_a_range_of_quantiles_inside_the_map(levels, levels_from):
+    with pytest.raises(ValueError, match="need 0 <= from < levels < 1"):
+        Masking(levels=levels, levels_from=levels_from)

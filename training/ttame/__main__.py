@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--levels", type=float, default=Masking.levels,
                    help="also train the order inside the maps: a second masked pass keeps each map's top fraction, "
                         "cut at a random quantile below this (0-1), and adds its cross-entropy (0 = the paper's loss)")
+    p.add_argument("--levels-from", type=float, default=Masking.levels_from,
+                   help="the lowest quantile the --levels pass cuts at (default 0: up to the whole map kept); "
+                        "higher trains only the order at the top of the maps, which AD/IC(15) read")
     p.add_argument("--level-sharpness", type=float, default=Masking.level_sharpness,
                    help="how hard the --levels and removal passes cut: the map's standard deviation over the soft "
                         "edge's width (higher is closer to a hard top-k)")
@@ -111,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--method", default="scorecam", help="the method of THEIRS to compare with")
     p.add_argument("--ours-method", default="ttame", help="the method of OURS")
     p.add_argument("--class", dest="label", help="only the images of this model-truth class (a label)")
+    p.add_argument("--classes", action="store_true",
+                   help="also print the per-class breakdown of OURS with THEIRS' floors and methods (the report's "
+                        "table: frame-like maps, classes a floor beats); needs the very same images")
 
     p = sub.add_parser("labels", help="print the labels a backbone knows (ImageNet's for torchvision), one a line")
     p.add_argument("--backbone", required=True, help=backbone_help)
@@ -139,11 +145,15 @@ def main(argv: list[str] | None = None) -> None:
                                  init=args.init, device=torch.device(args.device))
     elif args.command == "train-attention":
         from .train import train_attention
+        try:
+            masking = Masking(args.fill, args.levels, args.levels_from, args.level_sharpness)
+        except ValueError as error:
+            parser.error(str(error))
         summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
                                   labels=labels, workers=args.workers,
-                                  masking=Masking(args.fill, args.levels, args.level_sharpness),
+                                  masking=masking,
                                   loss_weights=LossWeights(**{w.name: getattr(args, w.name)
                                                               for w in fields(LossWeights)}))
     elif args.command == "evaluate":
@@ -157,16 +167,20 @@ def main(argv: list[str] | None = None) -> None:
             write_report(args.out.parent, args.report)
         return
     elif args.command == "compare":
-        from .comparison import compare_results, standing
+        from .comparison import compare_results, standing, with_baselines
+        from .report import classes_table
         ours, theirs = (json.loads(path.read_text()) for path in (args.ours, args.theirs))
         try:
             differences = compare_results(ours, theirs, args.method, ours_method=args.ours_method, label=args.label)
+            classes = classes_table(with_baselines(ours, theirs, args.ours_method)) if args.classes else []
         except ValueError as error:
             parser.error(str(error))
         print(f"{args.ours.name} {args.ours_method} minus {args.theirs.name} {args.method}"
               f"{f' ({args.label})' if args.label else ''}: {standing(differences)}")
         for d in differences:
             print(f"  {d.metric:6s} {d.mean:+7.2f} [{d.low:+.2f}, {d.high:+.2f}] {d.verdict}")
+        if classes:
+            print("\n" + "\n".join(classes))
         return
     elif args.command == "labels":
         from .backbones import resolve_backbone

@@ -56,13 +56,36 @@ def compare_results(ours: dict, theirs: dict, method: str, *, ours_method: str =
     """`ours_method` of one results file minus `method` of another, paired on the images both rows measured (of
     model-truth class `label` only, if given): how a search run, which measures T-TAME alone, is judged against the
     baselines stored with an earlier run on the same images of the same classifier."""
+    for results, name in ((ours, ours_method), (theirs, method)):
+        _known(name, results["methods"], "method")
+    if label is not None:
+        _known(label, ours["labels"], "class")
     mine, other = ours["methods"][ours_method], theirs["methods"][method]
     n = min(mine["images"], other["images"])
-    if any(ours[k] != theirs[k] for k in ("backbone", "data")) or ours["targets"][:n] != theirs["targets"][:n]:
-        raise ValueError("the two results were measured on other images or with another classifier")
+    _same_images(ours, theirs, n)
     targets = np.asarray(ours["targets"][:n])
     index = np.arange(n) if label is None else np.nonzero(targets == ours["labels"].index(label))[0]
     return paired_differences(per_image(mine, index), per_image(other, index))
+
+
+def with_baselines(ours: dict, theirs: dict, ours_method: str = "ttame") -> dict:
+    """`theirs` with `ours_method` of `ours` as its T-TAME row: a search run, which measures T-TAME alone, with the
+    floors and baselines stored beside an earlier run on the very same images, for `class_breakdown`."""
+    _known(ours_method, ours["methods"], "method")
+    if len(ours["targets"]) != len(theirs["targets"]):
+        raise ValueError("the per-class breakdown needs the two results on the very same images")
+    _same_images(ours, theirs, len(theirs["targets"]))
+    return {**theirs, "methods": {**theirs["methods"], "ttame": ours["methods"][ours_method]}}
+
+
+def _same_images(ours: dict, theirs: dict, n: int) -> None:
+    if any(ours[k] != theirs[k] for k in ("backbone", "data")) or ours["targets"][:n] != theirs["targets"][:n]:
+        raise ValueError("the two results were measured on other images or with another classifier")
+
+
+def _known(name: str, names, kind: str) -> None:
+    if name not in names:
+        raise ValueError(f"no {kind} {name!r} in these results; they have {', '.join(names)}")
 
 
 def standing(differences: list[Difference]) -> str:

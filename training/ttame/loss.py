@@ -71,12 +71,19 @@ REMOVED_FRACTIONS = (0.1, 0.9)
 
 @dataclass(frozen=True)
 class Masking:
-    """How the training passes mask the images: what fills the removed pixels (`fills.named_fill`), how deep the
-    levels pass cuts (0: no such pass) and how sharply the levels and removal passes cut. With the defaults, the
-    paper's masking. Stored in a checkpoint's record under these field names."""
+    """How the training passes mask the images: what fills the removed pixels (`fills.named_fill`), between which
+    quantiles the levels pass cuts (`levels` 0: no such pass) and how sharply the levels and removal passes cut. With
+    the defaults, the paper's masking. Stored in a checkpoint's record under these field names."""
     fill: str = "black"
     levels: float = 0.0
+    levels_from: float = 0.0
     level_sharpness: float = LEVEL_SHARPNESS
+
+    def __post_init__(self):
+        valid = 0 <= self.levels_from < self.levels < 1 if self.levels else self.levels_from == 0
+        if not valid:
+            raise ValueError(f"the levels pass cuts between quantiles {self.levels_from:g} and {self.levels:g}: "
+                             "need 0 <= from < levels < 1")
 
     @classmethod
     def from_record(cls, record: dict) -> Masking:
@@ -85,7 +92,8 @@ class Masking:
 
     def summary(self) -> dict:
         """As training summaries and evaluation results name it."""
-        return {"fill": self.fill, "levels": self.levels, "levelSharpness": self.level_sharpness}
+        return {"fill": self.fill, "levels": self.levels, "levelsFrom": self.levels_from,
+                "levelSharpness": self.level_sharpness}
 
 
 def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0,

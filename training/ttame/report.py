@@ -107,7 +107,9 @@ def _how_trained(attention: dict | None) -> str:
 
 def _levels(attention: dict) -> str:
     levels, sharpness = attention.get("levels"), attention.get("levelSharpness", LEVEL_SHARPNESS)
-    return ((f", plus masking at random levels up to quantile {levels:g}" if levels else "") +
+    lowest = attention.get("levelsFrom")
+    between = f"between quantiles {lowest:g} and {levels:g}" if lowest else f"up to quantile {levels:g}"
+    return ((f", plus masking at random levels {between}" if levels else "") +
             (f", level cuts at sharpness {sharpness:g}" if sharpness != LEVEL_SHARPNESS else ""))
 
 
