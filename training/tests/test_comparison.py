@@ -100,8 +100,11 @@ def test_the_report_says_better_or_worse_only_where_the_interval_does():
 
 def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_the_paper():
     data = results() | {"attention": {"fill": "black", "epochs": 2, "lr": 0.1, "featureLayers": ["layer3"],
-                                      "levels": 0.0, "lossWeights": {"l1": 1.5, "l2": 2.0, "l3": 0.005, "l4": 0.3}}}
+                                      "lossWeights": {"l1": 1.5, "l2": 2.0, "l3": 0.005, "l4": 0.3}}}
+    assert "trained with black fill for 2 epochs at max LR 0.1\n" in section(data)  # results older than levels
+    data["attention"] |= {"levels": 0.0, "levelsFrom": 0.0, "seed": 0}
     assert "trained with black fill for 2 epochs at max LR 0.1\n" in section(data)
+    assert "for 2 epochs at max LR 0.1, seed 2\n" in section(data | {"attention": data["attention"] | {"seed": 2}})
     data["attention"] |= {"levels": 0.9, "lossWeights": {"l1": 1.5, "l2": 1.0, "l3": 0.005, "l4": 0.5}}
     assert ("trained with black fill for 2 epochs at max LR 0.1, plus masking at random levels up to quantile 0.9, "
             "area weight 1, area exponent 0.5\n") in section(data)

@@ -101,15 +101,16 @@ def _how_trained(attention: dict | None) -> str:
         return ""
     epochs = f"{attention['epochs']} epoch{'s' if attention['epochs'] != 1 else ''}"
     lr = f" at max LR {attention['lr']}" if attention.get("lr") else ""
+    seed = f", seed {attention['seed']}" if attention.get("seed") else ""  # 0, the default, or not recorded: unsaid
     return (f"; T-TAME reads {', '.join(attention['featureLayers'])}, trained with {attention['fill']} fill for "
-            f"{epochs}{lr}{_levels(attention)}{_loss_weights(attention.get('lossWeights'))}")
+            f"{epochs}{lr}{seed}{_levels(attention)}{_loss_weights(attention.get('lossWeights'))}")
 
 
 def _levels(attention: dict) -> str:
-    levels, sharpness = attention.get("levels"), attention.get("levelSharpness", LEVEL_SHARPNESS)
-    lowest = attention.get("levelsFrom")
-    between = f"between quantiles {lowest:g} and {levels:g}" if lowest else f"up to quantile {levels:g}"
-    return ((f", plus masking at random levels {between}" if levels else "") +
+    levels, lowest = attention.get("levels"), attention.get("levelsFrom")
+    sharpness = attention.get("levelSharpness", LEVEL_SHARPNESS)
+    cuts = f"between quantiles {lowest:g} and {levels:g}" if lowest else f"up to quantile {levels:g}" if levels else ""
+    return ((f", plus masking at random levels {cuts}" if cuts else "") +
             (f", level cuts at sharpness {sharpness:g}" if sharpness != LEVEL_SHARPNESS else ""))
 
 

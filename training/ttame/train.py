@@ -137,7 +137,7 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
 
     def after_epoch(epoch):
         torch.save({"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
-                    "data": train.description, **asdict(masking), "lr": lr, "batch_size": batch_size,
+                    "data": train.description, **asdict(masking), "lr": lr, "batch_size": batch_size, "seed": seed,
                     "loss_weights": asdict(loss_weights), "model": cpu_state(model), "epoch": epoch},
                    out / "attention.pt")
         return {}
