@@ -176,6 +176,7 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     # in this order: the fills' and levels' random draws of the earlier passes stay those of runs without the later
     paper = masked_logits(maps[rows, predicted])
     sharpness = masking.level_sharpness
-    cut = masked_logits(at_random_level(own, masking.levels, masking.levels_from, sharpness)) if masking.levels > 0 else None
+    cut = (masked_logits(at_random_level(own, masking.levels, masking.levels_from, sharpness))
+           if masking.levels > 0 else None)
     removed = masked_logits(without_random_top(own, sharpness)) if loss_weights.removal > 0 else None
     return ttame_loss(paper, predicted, psi, loss_weights, cut, removed)
