@@ -93,3 +93,14 @@ def test_train_attention_refuses_a_levels_range_outside_the_map():
     done = ttame("train-attention", "--backbone", "cifar_resnet", "--weights", "none.pt", "--out", "none",
                  "--levels", "0.5", "--levels-from", "0.7")
     assert done.returncode == 2 and "need 0 <= from < levels < 1" in done.stderr
+
+
+@needs_cifar
+def test_sanity_refuses_more_image_sets_than_the_split_holds(tmp_path):
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"images": 2000, "data": "CIFAR-10 test", "targets": [], "methods": {}}))
+    checkpoint = REPO / "training" / "checkpoints" / "cifar10-cnn.pt"
+    none = ttame("sanity", "--checkpoint", checkpoint, "--results", results, "--sets", "0")
+    assert none.returncode == 2 and "--sets must be at least 1" in none.stderr
+    too_many = ttame("sanity", "--checkpoint", checkpoint, "--results", results, "--sets", "40")
+    assert too_many.returncode == 2 and "40 sets of 256 images need 10240; CIFAR-10 test has 10000" in too_many.stderr

@@ -6,10 +6,11 @@ from dataclasses import fields
 import pytest
 
 from ttame.data import DEFAULT_DATA_DIR
-from ttame.evaluate import attention_record, evaluate
+from ttame.evaluate import attention_record, evaluate, rerun_sanity
 from ttame.loss import LossWeights, Masking
 from ttame.metrics import METRICS
 from ttame.model import load_checkpoint
+from ttame.report import section
 
 from conftest import REPO
 
@@ -17,9 +18,9 @@ CHECKPOINT = REPO / "training" / "checkpoints" / "cifar10-cnn.pt"
 pytestmark = pytest.mark.skipif(not (DEFAULT_DATA_DIR / "test.tar.gz").exists(), reason="CIFAR-10 test split not found")
 
 
-def run(out, methods, images=6, update=False):
+def run(out, methods, images=6, update=False, split="test"):
     return evaluate(CHECKPOINT, out, images=images, methods=methods, rise_images=None, rise_masks=10,
-                    command=f"evaluate {','.join(methods)}", update=update)
+                    command=f"evaluate {','.join(methods)}", update=update, split=split)
 
 
 def test_methods_are_added_to_stored_results_of_the_same_images(tmp_path):
@@ -38,6 +39,22 @@ def test_methods_are_added_to_stored_results_of_the_same_images(tmp_path):
     assert json.loads(out.read_text())["commands"] == ["evaluate frame,ttame", "evaluate centre"]
     with pytest.raises(ValueError, match="other images"):
         run(out, ["centre"], images=5, update=True)
+
+
+def test_sanity_is_rerun_on_the_evaluations_own_images_and_on_further_sets_of_its_sample(tmp_path):
+    out = tmp_path / "results.json"
+    first = run(out, ["frame"], split="val")
+    assert rerun_sanity(CHECKPOINT, out)["sanity"] == first["sanity"]  # the validation images, not the test split's
+    checked = rerun_sanity(CHECKPOINT, out, sets=3)
+    assert checked["sanity"] == checked["sanitySets"][0] == first["sanity"] and len(checked["sanitySets"]) == 3
+    assert checked["sanitySets"][1] != checked["sanitySets"][0]  # images 6-11 of the sample: another draw
+    low, high = (f(s["backbone:all"] for s in checked["sanitySets"]) for f in (min, max))
+    assert f"On 3 disjoint sets of as many images of the same sample (the first is these): " in section(checked)
+    assert f"backbone:all: {low:.3f} to {high:.3f}" in section(checked)
+    assert "sanitySets" not in run(out, ["ttame"], update=True, split="val")  # they were another attention's
+    out.write_text(json.dumps(first | {"targets": [(t + 1) % 10 for t in first["targets"]]}))
+    with pytest.raises(ValueError, match="other images or another classifier"):
+        rerun_sanity(CHECKPOINT, out)
 
 
 def test_the_commands_are_the_steps_behind_the_results_as_they_stand(tmp_path):

@@ -102,9 +102,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--update", action="store_true",
                    help="add or re-measure --methods in the existing --out (same images), keeping its other methods")
 
-    p = sub.add_parser("sanity", help="recompute the IV-F3 sanity checks of an evaluate results JSON")
+    p = sub.add_parser("sanity", help="recompute the IV-F3 sanity checks of an evaluate results JSON, on its images")
     p.add_argument("--checkpoint", type=Path, required=True)
     p.add_argument("--results", type=Path, required=True)
+    p.add_argument("--sets", type=int, default=1,
+                   help="also check N-1 more disjoint sets of as many images, further along the same sample (the "
+                        "report gives each check's range over the sets)")
     p.add_argument("--report", type=Path)
 
     p = sub.add_parser("compare", help="one results JSON's T-TAME minus another's method on the same images: "
@@ -189,7 +192,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "sanity":
         from .evaluate import rerun_sanity
         from .report import write_report
-        rerun_sanity(args.checkpoint, args.results)
+        if args.sets < 1:
+            parser.error("--sets must be at least 1")
+        try:
+            rerun_sanity(args.checkpoint, args.results, args.sets)
+        except ValueError as error:
+            parser.error(str(error))
         if args.report:
             write_report(args.results.parent, args.report)
         return

@@ -14,7 +14,7 @@ from .data import load_split, loader, to_float
 from .images import ImageFolderData
 from .loss import LossWeights, Masking
 from .metrics import METRICS, correlation_with, map_correlation, measure
-from .model import ExplainedClassifier, confidence, load_checkpoint, load_explained
+from .model import ExplainedClassifier, confidence, load_checkpoint
 from .sanity import sanity_checks
 
 EVAL_SEED = 7
@@ -30,12 +30,33 @@ def cifar_images(count: int, split: str = "test") -> tuple[torch.Tensor, torch.T
 
 
 def folder_images(model: ExplainedClassifier, data: Path, count: int, labels: list[str], labels_csv: Path | None,
-                  workers: int = 2) -> tuple[torch.Tensor, torch.Tensor, str]:
+                  workers: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
     """A fixed sample of `count` photos of a folder, preprocessed as served; labels -1 where the folder has none."""
     dataset = ImageFolderData(data, model.spec.preprocessing, labels, labels_csv)
     index = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(EVAL_SEED))[:count].tolist()
     batches = list(loader(torch.utils.data.Subset(dataset, index), 32, workers))
-    return torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches]), f"the photos of {data}"
+    return torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches])
+
+
+CIFAR_SOURCE, FOLDER_SOURCE = "CIFAR-10 ", "the photos of "  # how a results file's "data" names its images
+
+
+def evaluation_sample(model: ExplainedClassifier, labels: list[str], count: int, split: str = "test",
+                      data: Path | None = None, labels_csv: Path | None = None,
+                      workers: int = 2) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """The first `count` images of an evaluation's sample, their labels and the name results give them. The sample
+    is one seeded order of the split or folder, so a larger count extends a smaller one's images."""
+    if data is None:
+        return *cifar_images(count, split), CIFAR_SOURCE + split
+    return *folder_images(model, data, count, labels, labels_csv, workers), f"{FOLDER_SOURCE}{data}"
+
+
+def sample_source(results: dict) -> dict:
+    """Where a results file's images came from, as `evaluation_sample`'s split and data arguments."""
+    data = results.get("data", CIFAR_SOURCE + "test")
+    if data.startswith(CIFAR_SOURCE):
+        return {"split": data.removeprefix(CIFAR_SOURCE)}
+    return {"data": Path(data.removeprefix(FOLDER_SOURCE))}
 
 
 def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, float]]:
@@ -88,14 +109,10 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
              labels_csv: Path | None = None, workers: int = 2, update: bool = False, split: str = "test") -> dict:
     model, record = load_checkpoint(checkpoint)
     labels = record.get("labels") or list(model.spec.labels or ())  # may be empty: classes go by id
-    if data is None:
-        all_images, truth = cifar_images(images, split)
-        source = f"CIFAR-10 {split}"
-    else:
-        all_images, truth, source = folder_images(model, data, images, labels, labels_csv, workers)
+    all_images, truth, source = evaluation_sample(model, labels, images, split, data, labels_csv, workers)
     images = len(all_images)
     with torch.no_grad():
-        targets = torch.cat([model.classify(b).argmax(1) for b in all_images.split(500)])  # model truth
+        targets = model_truth(model, all_images)
         clean = torch.cat([confidence(model, xb, yb) for xb, yb in zip(all_images.split(500), targets.split(500))])
     known = truth >= 0
     results = {"backbone": model.backbone_name, "family": model.family.name, "data": source, "images": images,
@@ -105,6 +122,7 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
         results = previous_results(out, results, "ttame" in methods)
     if "ttame" in methods or "sanity" not in results:
         results["sanity"] = sanity_checks(model, all_images[:SANITY_IMAGES])
+        results.pop("sanitySets", None)  # another attention's
         print(json.dumps({"sanity": results["sanity"]}), flush=True)
     for key in methods:
         method = METHODS[key](masks=rise_masks) if key == "rise" else METHODS[key]()
@@ -129,11 +147,31 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
     return results
 
 
-def rerun_sanity(checkpoint: Path, results_path: Path) -> dict:
-    """Recompute only the IV-F3 checks of an evaluation (same images), leaving its measured methods as they are."""
+def model_truth(model: ExplainedClassifier, images: torch.Tensor) -> torch.Tensor:
+    return torch.cat([model.classify(b).argmax(1) for b in images.split(500)])
+
+
+def rerun_sanity(checkpoint: Path, results_path: Path, sets: int = 1) -> dict:
+    """Recompute only the IV-F3 checks of an evaluation, on its own first images (as many as `evaluate` checks) and,
+    with `sets` > 1, on as many more disjoint sets of that size drawn further along its sample: one set is one
+    draw, and a figure near the bar needs several. The measured methods stay as they are."""
     results = json.loads(results_path.read_text())
-    model = load_explained(checkpoint)
-    results["sanity"] = sanity_checks(model, cifar_images(SANITY_IMAGES)[0])
+    model, record = load_checkpoint(checkpoint)
+    size = min(SANITY_IMAGES, results["images"])
+    labels = record.get("labels") or list(model.spec.labels or ())
+    images = evaluation_sample(model, labels, sets * size, **sample_source(results))[0]
+    if len(images) < sets * size:
+        raise ValueError(f"{sets} sets of {size} images need {sets * size}; {results['data']} has {len(images)}")
+    shared = min(len(images), results["images"])
+    with torch.no_grad():
+        if model_truth(model, images[:shared]).tolist() != results["targets"][:shared]:
+            raise ValueError(f"{results_path} was measured on other images or another classifier")
+    checks = [sanity_checks(model, images[i * size:(i + 1) * size]) for i in range(sets)]
+    results["sanity"] = checks[0]
+    if sets > 1:
+        results["sanitySets"] = checks
+    else:
+        results.pop("sanitySets", None)
     results_path.write_text(json.dumps(results, separators=(",", ":")))
-    print(json.dumps({"sanity": results["sanity"]}))
+    print(json.dumps({"sanity": checks}))
     return results

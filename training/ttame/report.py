@@ -150,8 +150,16 @@ def section(results: dict) -> str:
         lines += ["", f"Sanity check (IV-F3) on {min(SANITY_IMAGES, results['images'])} of these images: mean Spearman "
                       f"correlation of the T-TAME maps with the maps after randomising the attention, or the "
                       f"backbone's feature layers cascading from the top, then the whole backbone: {sanity} (near 0 = "
-                      f"the maps depend on what was randomised)."]
+                      f"the maps depend on what was randomised).{_sanity_sets(results.get('sanitySets', []))}"]
     return "\n".join(lines)
+
+
+def _sanity_sets(sets: list[dict[str, float]]) -> str:
+    """Each check's range over the disjoint image sets of `ttame sanity --sets`, when there are several."""
+    if len(sets) < 2:
+        return ""
+    ranges = ", ".join(f"{k}: {min(s[k] for s in sets):.3f} to {max(s[k] for s in sets):.3f}" for k in sets[0])
+    return f" On {len(sets)} disjoint sets of as many images of the same sample (the first is these): {ranges}."
 
 
 def write_report(results_dir: Path, report: Path) -> None:
