@@ -49,7 +49,7 @@ def test_sanity_is_rerun_on_the_evaluations_own_images_and_on_further_sets_of_it
     assert checked["sanity"] == checked["sanitySets"][0] == first["sanity"] and len(checked["sanitySets"]) == 3
     assert checked["sanitySets"][1] != checked["sanitySets"][0]  # images 6-11 of the sample: another draw
     low, high = (f(s["backbone:all"] for s in checked["sanitySets"]) for f in (min, max))
-    assert f"On 3 disjoint sets of as many images of the same sample (the first is these): " in section(checked)
+    assert "Over 3 disjoint sets of as many images of the same sample (these and the next 2): " in section(checked)
     assert f"backbone:all: {low:.3f} to {high:.3f}" in section(checked)
     assert "sanitySets" not in run(out, ["ttame"], update=True, split="val")  # they were another attention's
     out.write_text(json.dumps(first | {"targets": [(t + 1) % 10 for t in first["targets"]]}))

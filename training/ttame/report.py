@@ -159,7 +159,8 @@ def _sanity_sets(sets: list[dict[str, float]]) -> str:
     if len(sets) < 2:
         return ""
     ranges = ", ".join(f"{k}: {min(s[k] for s in sets):.3f} to {max(s[k] for s in sets):.3f}" for k in sets[0])
-    return f" On {len(sets)} disjoint sets of as many images of the same sample (the first is these): {ranges}."
+    return (f" Over {len(sets)} disjoint sets of as many images of the same sample (these and the next "
+            f"{len(sets) - 1}): {ranges}.")
 
 
 def write_report(results_dir: Path, report: Path) -> None:
