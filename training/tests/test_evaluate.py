@@ -3,7 +3,9 @@ import json
 import shlex
 from dataclasses import fields
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from ttame.data import DEFAULT_DATA_DIR
 from ttame.evaluate import attention_record, evaluate, rerun_sanity
@@ -55,6 +57,18 @@ def test_sanity_is_rerun_on_the_evaluations_own_images_and_on_further_sets_of_it
     out.write_text(json.dumps(first | {"targets": [(t + 1) % 10 for t in first["targets"]]}))
     with pytest.raises(ValueError, match="other images or another classifier"):
         rerun_sanity(CHECKPOINT, out)
+
+
+def test_sanity_is_rerun_on_the_photos_of_the_folder_an_evaluation_read(tmp_path):
+    folder, out = tmp_path / "photos", tmp_path / "results.json"
+    (folder / "cat").mkdir(parents=True)
+    for i in range(8):
+        noise = np.random.default_rng(i).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+        Image.fromarray(noise).save(folder / "cat" / f"{i}.png")
+    first = evaluate(CHECKPOINT, out, images=8, methods=["frame"], rise_images=None, rise_masks=10, command="evaluate",
+                     data=folder, workers=0)
+    assert first["data"] == f"the photos of {folder}" and first["images"] == 8
+    assert rerun_sanity(CHECKPOINT, out)["sanity"] == first["sanity"]
 
 
 def test_the_commands_are_the_steps_behind_the_results_as_they_stand(tmp_path):

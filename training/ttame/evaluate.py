@@ -44,8 +44,9 @@ CIFAR_SOURCE, FOLDER_SOURCE = "CIFAR-10 ", "the photos of "  # how a results fil
 def evaluation_sample(model: ExplainedClassifier, labels: list[str], count: int, split: str = "test",
                       data: Path | None = None, labels_csv: Path | None = None,
                       workers: int = 2) -> tuple[torch.Tensor, torch.Tensor, str]:
-    """The first `count` images of an evaluation's sample, their labels and the name results give them. The sample
-    is one seeded order of the split or folder, so a larger count extends a smaller one's images."""
+    """The first `count` images of an evaluation's sample, their true labels (-1 where a folder has none) and the
+    name results give them. The sample is one seeded order of the split or folder, so a larger count extends a
+    smaller one's images."""
     if data is None:
         return *cifar_images(count, split), CIFAR_SOURCE + split
     return *folder_images(model, data, count, labels, labels_csv, workers), f"{FOLDER_SOURCE}{data}"
@@ -57,6 +58,16 @@ def sample_source(results: dict) -> dict:
     if data.startswith(CIFAR_SOURCE):
         return {"split": data.removeprefix(CIFAR_SOURCE)}
     return {"data": Path(data.removeprefix(FOLDER_SOURCE))}
+
+
+def checkpoint_labels(model: ExplainedClassifier, record: dict) -> list[str]:
+    """The class labels a checkpoint was trained with, else its backbone's own; may be empty: classes go by id."""
+    return record.get("labels") or list(model.spec.labels or ())
+
+
+def model_truth(model: ExplainedClassifier, images: torch.Tensor) -> torch.Tensor:
+    """y of the protocol: the classifier's top class on each clean image."""
+    return torch.cat([model.classify(b).argmax(1) for b in images.split(500)])
 
 
 def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, float]]:
@@ -108,7 +119,7 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
              rise_masks: int, command: str, batch_size: int = 100, data: Path | None = None,
              labels_csv: Path | None = None, workers: int = 2, update: bool = False, split: str = "test") -> dict:
     model, record = load_checkpoint(checkpoint)
-    labels = record.get("labels") or list(model.spec.labels or ())  # may be empty: classes go by id
+    labels = checkpoint_labels(model, record)
     all_images, truth, source = evaluation_sample(model, labels, images, split, data, labels_csv, workers)
     images = len(all_images)
     with torch.no_grad():
@@ -147,10 +158,6 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
     return results
 
 
-def model_truth(model: ExplainedClassifier, images: torch.Tensor) -> torch.Tensor:
-    return torch.cat([model.classify(b).argmax(1) for b in images.split(500)])
-
-
 def rerun_sanity(checkpoint: Path, results_path: Path, sets: int = 1) -> dict:
     """Recompute only the IV-F3 checks of an evaluation, on its own first images (as many as `evaluate` checks) and,
     with `sets` > 1, on as many more disjoint sets of that size drawn further along its sample: one set is one
@@ -158,8 +165,7 @@ def rerun_sanity(checkpoint: Path, results_path: Path, sets: int = 1) -> dict:
     results = json.loads(results_path.read_text())
     model, record = load_checkpoint(checkpoint)
     size = min(SANITY_IMAGES, results["images"])
-    labels = record.get("labels") or list(model.spec.labels or ())
-    images = evaluation_sample(model, labels, sets * size, **sample_source(results))[0]
+    images = evaluation_sample(model, checkpoint_labels(model, record), sets * size, **sample_source(results))[0]
     if len(images) < sets * size:
         raise ValueError(f"{sets} sets of {size} images need {sets * size}; {results['data']} has {len(images)}")
     shared = min(len(images), results["images"])
