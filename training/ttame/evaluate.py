@@ -65,6 +65,7 @@ def checkpoint_labels(model: ExplainedClassifier, record: dict) -> list[str]:
     return record.get("labels") or list(model.spec.labels or ())
 
 
+@torch.no_grad()
 def model_truth(model: ExplainedClassifier, images: torch.Tensor) -> torch.Tensor:
     """y of the protocol: the classifier's top class on each clean image."""
     return torch.cat([model.classify(b).argmax(1) for b in images.split(500)])
@@ -169,9 +170,8 @@ def rerun_sanity(checkpoint: Path, results_path: Path, sets: int = 1) -> dict:
     if len(images) < sets * size:
         raise ValueError(f"{sets} sets of {size} images need {sets * size}; {results['data']} has {len(images)}")
     shared = min(len(images), results["images"])
-    with torch.no_grad():
-        if model_truth(model, images[:shared]).tolist() != results["targets"][:shared]:
-            raise ValueError(f"{results_path} was measured on other images or another classifier")
+    if model_truth(model, images[:shared]).tolist() != results["targets"][:shared]:
+        raise ValueError(f"{results_path} was measured on other images or another classifier")
     checks = [sanity_checks(model, images[i * size:(i + 1) * size]) for i in range(sets)]
     results["sanity"] = checks[0]
     if sets > 1:
