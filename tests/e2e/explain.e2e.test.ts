@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
 import type { ExplainResponse, ModelListEntry, Problem } from '../../src/shared/contract'
+import { edgeFetch, type ReplayableBody } from './devProxy'
 import { LocalStack } from './localStack'
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47])
@@ -24,12 +25,12 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('the local stack explains
   let imageHost: Server
 
   const explain = (
-    body: RequestInit['body'],
+    body: ReplayableBody,
     init: { query?: string; type?: string | null; key?: string } = {},
   ) => {
     const headers = new Headers({ Authorization: `Bearer ${init.key ?? stack.apiKey}` })
     if (init.type !== null) headers.set('Content-Type', init.type ?? 'image/jpeg')
-    return fetch(`${stack.edgeUrl}/v1/explain${init.query ?? ''}`, { method: 'POST', body, headers })
+    return edgeFetch(`${stack.edgeUrl}/v1/explain${init.query ?? ''}`, { method: 'POST', body, headers })
   }
   const multipart = (bytes: Buffer, fields: Record<string, string> = {}) => {
     const form = new FormData()

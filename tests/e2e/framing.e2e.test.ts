@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
+import { edgeFetch } from './devProxy'
 import { LocalStack } from './localStack'
 import { chunked, RawConnection, type RawResponse } from './rawHttp'
 
@@ -20,7 +21,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('framing at the real HTTP
 
   /** An explain by "another client": fetch's own connection pool, never the raw socket of the test. */
   const explainElsewhere = () =>
-    fetch(`${stack.edgeUrl}/v1/explain`, {
+    edgeFetch(`${stack.edgeUrl}/v1/explain`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'image/jpeg' },
       body: photo(),
@@ -45,7 +46,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('framing at the real HTTP
 
   /** A signed upload URL's path and query for `length` JPEG bytes. */
   async function uploadPath(length: number) {
-    const response = await fetch(`${stack.edgeUrl}/v1/uploads`, {
+    const response = await edgeFetch(`${stack.edgeUrl}/v1/uploads`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${stack.apiKey}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ contentType: 'image/jpeg', contentLength: length }),

@@ -4,6 +4,7 @@ import { startWebhookReceiver } from '../../src/edge/webhooks/test/webhookReceiv
 import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
 import type { JobResults, JobView, WebhookEvent } from '../../src/shared/jobSchemas'
+import { edgeFetch } from './devProxy'
 import { LocalStack } from './localStack'
 
 if (!hasSampleImages()) console.warn('jobs e2e skipped: ../shared/images/imagenet-samples.tar is absent')
@@ -27,7 +28,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
   const auth = () => ({ Authorization: `Bearer ${stack.apiKey}` })
 
   async function grant(bytes: Buffer) {
-    const response = await fetch(`${stack.edgeUrl}/v1/uploads`, {
+    const response = await edgeFetch(`${stack.edgeUrl}/v1/uploads`, {
       method: 'POST',
       headers: { ...auth(), 'Content-Type': 'application/json' },
       body: JSON.stringify({ contentType: 'image/jpeg', contentLength: bytes.length }),
@@ -36,7 +37,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
     return (await response.json()) as { uploadId: string; uploadUrl: string }
   }
   const put = (url: string, bytes: Buffer) =>
-    fetch(url, { method: 'PUT', body: bytes, headers: { 'Content-Type': 'image/jpeg' } })
+    edgeFetch(url, { method: 'PUT', body: bytes, headers: { 'Content-Type': 'image/jpeg' } })
   async function upload(bytes: Buffer) {
     const { uploadId, uploadUrl } = await grant(bytes)
     const stored = await put(uploadUrl, bytes)
@@ -44,7 +45,7 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
     return uploadId
   }
   async function createJob(body: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${stack.edgeUrl}/v1/jobs`, {
+    const response = await edgeFetch(`${stack.edgeUrl}/v1/jobs`, {
       method: 'POST',
       headers: { ...auth(), 'Content-Type': 'application/json', ...headers },
       body: JSON.stringify(body),
@@ -182,5 +183,20 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('batch jobs on the local 
     const first = await createJob(body, { 'Idempotency-Key': 'e2e-once' })
     const second = await createJob(body, { 'Idempotency-Key': 'e2e-once' })
     expect(second.jobId).toBe(first.jobId)
+  })
+
+  it('uploads bursts sent as wrangler dev times out the idle connections of the burst before', async () => {
+    // 4 to 4.5 s after a burst ends, the dev proxy's connections that it left idle time out (see devProxy.ts)
+    const burst = (first: number) => Promise.all(photos.slice(first, first + 40).map(upload))
+    await burst(160)
+    for (const [gapMs, first] of [
+      [4000, 200],
+      [4500, 240],
+      [4000, 280],
+      [4500, 320],
+    ]) {
+      await sleep(gapMs as number)
+      expect(await burst(first as number)).toHaveLength(40)
+    }
   })
 })

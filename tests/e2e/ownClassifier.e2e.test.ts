@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
 import type { ExplainResponse, ModelInfo, ModelListEntry } from '../../src/shared/contract'
 import { type Manifest, manifestSchema } from '../../src/shared/manifest'
+import { edgeFetch } from './devProxy'
 import { LocalStack } from './localStack'
 
 /**
@@ -70,7 +71,7 @@ describe.skipIf(!hasSampleImages())('your own classifier, from photos to a serve
     const [name, bytes] = photos[photo] as [string, Buffer]
     form.set('image', new File([bytes], name, { type: 'image/jpeg' }))
     for (const [field, value] of Object.entries(fields)) form.set(field, value)
-    const response = await fetch(`${stack.edgeUrl}/v1/explain`, {
+    const response = await edgeFetch(`${stack.edgeUrl}/v1/explain`, {
       method: 'POST',
       body: form,
       headers: { Authorization: `Bearer ${stack.apiKey}` },

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hasModelPack } from '../../src/gpu-worker/testing/modelPack'
 import { hasSampleImages, readSampleImages } from '../../src/gpu-worker/testing/sampleImages'
 import type { JobView } from '../../src/shared/jobSchemas'
+import { edgeFetch } from './devProxy'
 import { LocalStack } from './localStack'
 
 // `.invalid` never resolves (RFC 6761): the runtime's own fetch fails in DNS, here and on any network. The edge's
@@ -51,21 +52,21 @@ describe.skipIf(!hasModelPack() || !hasSampleImages())('the local stack’s logs
     const form = new FormData()
     const photo = [...readSampleImages().values()][0] as Buffer
     form.set('image', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg')
-    const explained = await fetch(`${stack.edgeUrl}/v1/explain`, {
+    const explained = await edgeFetch(`${stack.edgeUrl}/v1/explain`, {
       method: 'POST',
       headers: auth(),
       body: form,
     })
     expect(explained.status).toBe(200)
 
-    const byUrl = await fetch(
+    const byUrl = await edgeFetch(
       `${stack.edgeUrl}/v1/explain`,
       json({ imageUrl: `https://${IMAGE_HOST}/a.jpg` }),
     )
     expect(byUrl.status).toBeGreaterThanOrEqual(400)
     expect(byUrl.status).toBeLessThan(500)
 
-    const created = await fetch(
+    const created = await edgeFetch(
       `${stack.edgeUrl}/v1/jobs`,
       json({
         items: [{ imageUrl: `https://${IMAGE_HOST}/b.jpg` }],
