@@ -2,10 +2,9 @@
  * `fetch` for requests to the local edge that carry a body. wrangler dev serves the edge through its ProxyWorker,
  * which forwards over a pool of keep-alive connections to the edge's workerd; kj closes an idle connection after
  * 5 s at both ends, so a request that takes one up at that instant is lost before it reaches the edge. The proxy
- * retries such a GET or HEAD itself and answers anything else with the 503 below (cloudflare/workers-sdk#14641).
- * Measured on this stack, bursts of 40 uploads (grant and PUT) sent again after a gap: a gap of 4 s lost requests in
- * 4 of 4 tries, 4.5 s in 3 of 4, 4.8 s in 1 of 4 (1 to 9 of 80 each), 3 s and 5 to 8 s in none. Production has no
- * such hop, and the SDK retries any 503 after its `Retry-After`; tests that call the edge directly retry only this.
+ * retries such a GET or HEAD itself and answers anything else with the 503 below (cloudflare/workers-sdk#14641;
+ * measured by gap: docs/reliability.md). Production has no such hop, and the SDK retries any 503 after its
+ * `Retry-After`; tests that call the edge directly repeat only this one.
  */
 
 /** How wrangler dev's ProxyWorker words the 503 it answers when its forward to the edge failed. */
