@@ -37,6 +37,17 @@ describe('edgeFetch', () => {
     expect(sent).toHaveBeenCalledTimes(1)
   })
 
+  it('sends again after a connection reset before any answer, and not after another network failure', async () => {
+    const reset = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } })
+    const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } })
+    const sent = vi.spyOn(globalThis, 'fetch')
+    sent.mockRejectedValueOnce(reset).mockResolvedValueOnce(new Response(null, { status: 204 }))
+    expect((await edgeFetch('http://127.0.0.1:9/u', init)).status).toBe(204)
+    sent.mockReset().mockRejectedValueOnce(refused)
+    await expect(edgeFetch('http://127.0.0.1:9/u', init)).rejects.toBe(refused)
+    expect(sent).toHaveBeenCalledTimes(1)
+  })
+
   it('gives up after the attempts it was given, returning the last answer', async () => {
     const sent = stage(lost(), lost(), lost())
     const answer = await edgeFetch('http://127.0.0.1:9/u', init, 2)

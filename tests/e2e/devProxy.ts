@@ -14,9 +14,22 @@ export const DEV_PROXY_LOST = 'Your worker restarted mid-request.'
 export type ReplayableBody = string | Uint8Array | URLSearchParams | FormData | Blob
 type ReplayableInit = Omit<RequestInit, 'body'> & { body?: ReplayableBody }
 
+/**
+ * The same race one hop earlier: the proxy (kj too) closes a keep-alive connection of the test's own fetch pool as
+ * the pool reuses it, and fetch fails with ECONNRESET before any answer.
+ */
+const resetBeforeAnswer = (error: unknown) =>
+  error instanceof TypeError && (error.cause as { code?: string } | undefined)?.code === 'ECONNRESET'
+
 export async function edgeFetch(url: string | URL, init: ReplayableInit, attempts = 3): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
-    const response = await fetch(url, init)
+    let response: Response
+    try {
+      response = await fetch(url, init)
+    } catch (error) {
+      if (attempt < attempts && resetBeforeAnswer(error)) continue
+      throw error
+    }
     if (response.status !== 503 || attempt === attempts) return response
     if (!(await response.clone().text()).startsWith(DEV_PROXY_LOST)) return response
     await response.body?.cancel()
