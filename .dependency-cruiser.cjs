@@ -27,11 +27,20 @@ module.exports = {
     {
       name: 'parts-meet-in-shared',
       comment:
-        'The edge, the GPU worker, the demo page and the client share code only through src/shared (a test may ' +
-        "hold one part against another, as the page's preprocessing against the worker's).",
+        'The edge, the GPU worker and the client share code only through src/shared (a test may hold one part ' +
+        "against another, as the page's preprocessing against the worker's).",
       severity: 'error',
-      from: { path: '^src/(edge|gpu-worker|client|web)/', pathNot: TESTS },
+      from: { path: '^src/(edge|gpu-worker|client)/', pathNot: TESTS },
       to: { path: '^src/(edge|gpu-worker|client|web)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'page-calls-the-api-through-the-sdk',
+      comment:
+        'The demo page is a client of the public API, as a browser app is: src/shared and the SDK\'s public entry, ' +
+        'nothing of the edge or the worker, nothing inside the SDK.',
+      severity: 'error',
+      from: { path: '^src/web/', pathNot: TESTS },
+      to: { path: '^src/(edge|gpu-worker|client)/', pathNot: '^src/client/index\\.ts$' },
     },
     {
       name: 'edge-domain-below-http',

@@ -175,6 +175,23 @@ describe('TTameClient requests', () => {
     expect(JSON.parse(explain?.body as string)).toEqual({ topK: 1, uploadId: 'upl_1' })
   })
 
+  it('downloads a model graph with the key, and sends no key to a signed URL of the same origin', async () => {
+    const graph = new Uint8Array([8, 1, 18, 4])
+    const grant = json(
+      { uploadId: 'upl_2', uploadUrl: 'http://api.test/uploads/upl_2?sig=2', method: 'PUT', headers: {} },
+      201,
+    )
+    const { client, sent } = scripted([new Response(graph), grant, new Response(null, { status: 204 })])
+    const onnx = { url: 'http://api.test/v1/model-files/abc', sha256: 'abc', bytes: 4 }
+    expect(await client.modelGraph({ onnx })).toEqual(graph)
+    await client.upload(PNG)
+    const [download, , put] = sent
+    expect(download).toMatchObject({ url: onnx.url, method: 'GET' })
+    expect(download?.headers.get('Authorization')).toBe('Bearer k3y')
+    expect(put?.url).toBe('http://api.test/uploads/upl_2?sig=2')
+    expect(put?.headers.get('Authorization')).toBeNull()
+  })
+
   it('keeps a base URL path prefix', async () => {
     const sent: string[] = []
     const client = new TTameClient({

@@ -84,6 +84,22 @@ export class TTameClient {
   }
 
   /**
+   * A model's ONNX graph (its `onnx.url`, which the workers checked against `onnx.sha256`), to run the same pack
+   * on the device with onnxruntime-web or onnxruntime-react-native. The answer never changes for a sha256: the
+   * platform's HTTP cache keeps it.
+   */
+  modelGraph(
+    model: Pick<ModelListEntry, 'onnx'>,
+    options: RequestOptions = {},
+  ): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#transport.send(
+      { method: 'GET', url: model.onnx.url, repeatable: true },
+      options,
+      async (response) => new Uint8Array(await response.arrayBuffer()),
+    )
+  }
+
+  /**
    * Explains one image in one call: the top predictions and a saliency map per explained class (the top `topK`,
    * or exactly `classes`), plus colour overlays with `overlay: true`. The image is sent as the request body;
    * `{ uploadId }` or `{ imageUrl }` names one the API fetches itself.

@@ -21,7 +21,7 @@ export interface RequestOptions {
 export interface TransportOptions {
   /** The API's origin, e.g. `https://api.example.net` or `http://127.0.0.1:8787`; a path prefix is kept. */
   baseUrl: string
-  /** The API key, sent as `Authorization: Bearer …` to `baseUrl` only (never to signed upload URLs). */
+  /** The API key, sent as `Authorization: Bearer …` to the API's `v1/` paths only (never to signed upload URLs). */
   apiKey: string
   /** The fetch to use (default: the global one); for instrumentation or a platform's own. */
   fetch?: typeof fetch
@@ -34,7 +34,10 @@ export interface TransportOptions {
 /** One HTTP exchange as the client methods describe it; the body must be replayable (no stream). */
 export interface Call {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
-  /** A path under `baseUrl` (`v1/explain`), or an absolute URL that gets no API key (a signed upload URL). */
+  /**
+   * A path under `baseUrl` (`v1/explain`), or an absolute URL the API handed out: a model's `onnx.url` (under
+   * `v1/`, so it gets the key) or a signed upload URL (outside `v1/`: its signature authorises it, not the key).
+   */
   url: string
   headers?: Record<string, string>
   body?: string | Blob | Uint8Array<ArrayBuffer>
@@ -46,11 +49,12 @@ export interface Call {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
-const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:/i
 
 /** Sends calls to the API: base URL, API key, per-attempt timeout, abort, bounded retries, problem errors. */
 export class Transport {
   readonly #base: URL
+  /** The URL prefix whose requests carry the API key: `baseUrl` + `v1/`. */
+  readonly #keyed: string
   readonly #apiKey: string
   readonly #fetch: typeof fetch
   readonly #timeoutMs: number
@@ -60,6 +64,7 @@ export class Transport {
     if (!options.apiKey) throw new TypeError('apiKey is required')
     // A trailing slash, so that `v1/…` resolves below a path prefix rather than replacing its last segment.
     this.#base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`)
+    this.#keyed = new URL('v1/', this.#base).href
     this.#apiKey = options.apiKey
     // Looked up at each call, not bound now: a polyfill installed later is used, and browsers refuse an unbound fetch.
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init))
@@ -76,8 +81,8 @@ export class Transport {
   async send<T>(call: Call, options: RequestOptions, read: (response: Response) => Promise<T>): Promise<T> {
     const url = new URL(call.url, this.#base)
     const headers = new Headers(call.headers)
-    // Only paths under baseUrl carry the key; an absolute URL (a signed upload URL) authorises itself.
-    if (!ABSOLUTE_URL.test(call.url)) headers.set('Authorization', `Bearer ${this.#apiKey}`)
+    // The key guards the API's v1/ tree (as the edge does); nothing else hears it, a signed URL least of all.
+    if (url.href.startsWith(this.#keyed)) headers.set('Authorization', `Bearer ${this.#apiKey}`)
     for (let retry = 1; ; retry++) {
       let failure: ProblemError | NetworkError
       try {

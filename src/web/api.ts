@@ -1,68 +1,48 @@
-import type { ExplainResponse, Model, Problem } from '../shared/contract'
+import { ProblemError, TTameClient } from '../client/index'
+import type { ExplainResponse, Model } from '../shared/contract'
 import type { Ask, ClassMap, Explainer, PageExplanation } from './explanation'
 import type { Photo } from './photo'
 
-/** A refusal of the API, with its problem+json when it sent one. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly problem: Problem | undefined,
-  ) {
-    super(problem?.detail ?? problem?.title ?? `The API answered ${status}.`)
-  }
-}
+/** Whether the API refused the key: the page forgets it and asks for another. */
+export const isKeyRefused = (error: unknown): boolean => error instanceof ProblemError && error.status === 401
 
-/** The public API, called as any client calls it: with a bearer key, from the page's own origin. */
+/**
+ * The public API through the SDK, as any client calls it: a bearer key, the page's own origin, and the SDK's
+ * retries of 429 and 503 after their `Retry-After`.
+ */
 export class Api implements Explainer {
-  readonly #key: string
+  readonly #client: TTameClient
 
-  constructor(key: string) {
-    this.#key = key
+  constructor(apiKey: string) {
+    this.#client = new TTameClient({ baseUrl: location.origin, apiKey })
   }
 
   async models(): Promise<Model[]> {
-    const response = await this.#fetch('/v1/models')
-    return ((await response.json()) as { models: Model[] }).models
+    // Listed with their labels (the default), so every entry is a whole Model.
+    return (await this.#client.listModels()) as Model[]
   }
 
   /** A model's ONNX graph (`onnx.url`); the browser keeps it, immutable, in its HTTP cache. */
-  async graph(model: Model): Promise<ArrayBuffer> {
-    return (await this.#fetch(model.onnx.url)).arrayBuffer()
+  graph(model: Model): Promise<Uint8Array> {
+    return this.#client.modelGraph(model)
   }
 
   async explain(photo: Photo, model: Model, ask: Ask): Promise<PageExplanation> {
-    const query = new URLSearchParams({ model: `${model.id}@${model.version}`, topK: String(ask.topK) })
-    if (ask.classes) query.set('classes', ask.classes.join(','))
     const started = performance.now()
-    const response = await this.#fetch(`/v1/explain?${query}`, {
-      method: 'POST',
-      body: photo.blob,
-      headers: { 'Content-Type': photo.type },
+    const answer = await this.#client.explain(photo.blob, {
+      model: `${model.id}@${model.version}`,
+      topK: ask.topK,
+      classes: ask.classes,
     })
-    const answer = (await response.json()) as ExplainResponse
     const roundTrip = performance.now() - started
-    const cache = response.headers.get('X-Cache') ?? '?'
     return {
       crop: answer.crop,
       predictions: answer.predictions,
       maps: await Promise.all(answer.explanations.map(decodeMap)),
       timing:
-        `server · ${Math.round(roundTrip)} ms round trip · X-Cache: ${cache} · ` +
+        `server · ${Math.round(roundTrip)} ms round trip · ${answer.cached ? 'cache hit' : 'cache miss'} · ` +
         `inference ${answer.timings.inferenceMs.toFixed(1)} ms`,
     }
-  }
-
-  async #fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers)
-    headers.set('Authorization', `Bearer ${this.#key}`)
-    const response = await fetch(url, { ...init, headers })
-    if (!response.ok) {
-      const problem = response.headers.get('Content-Type')?.includes('json')
-        ? ((await response.json()) as Problem)
-        : undefined
-      throw new ApiError(response.status, problem)
-    }
-    return response
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Model } from '../shared/contract'
-import { Api, ApiError } from './api'
+import { Api, isKeyRefused } from './api'
 import { apiKey, askForKey, forgetKey } from './apiKey'
 import { byId, h } from './dom'
 import type { ClassMap, Explainer, PageExplanation } from './explanation'
@@ -74,7 +74,7 @@ async function attempt<T>(work: () => Promise<T>): Promise<T | undefined> {
   try {
     return await work()
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
+    if (isKeyRefused(error)) {
       forgetKey()
       api = new Api(await askForKey(ui.keyForm, 'The API refused that key.'))
     }
@@ -186,7 +186,7 @@ async function start() {
       models = await api.models()
       break
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) throw error
+      if (!isKeyRefused(error)) throw error
       forgetKey()
       api = new Api(await askForKey(ui.keyForm, 'The API refused that key.'))
     }

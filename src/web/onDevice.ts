@@ -39,10 +39,10 @@ export class DeviceModel implements Explainer {
     private readonly session: InferenceSession,
   ) {}
 
-  static async load(model: Model, graph: ArrayBuffer): Promise<DeviceModel> {
+  static async load(model: Model, graph: Uint8Array): Promise<DeviceModel> {
     const backend: Backend = (await webGpuAvailable()) ? 'webgpu' : 'wasm'
     const ort = await runtimeFor(backend)
-    const session = await ort.InferenceSession.create(new Uint8Array(graph), {
+    const session = await ort.InferenceSession.create(graph, {
       executionProviders: [backend],
     })
     return new DeviceModel(backend, model, ort, session)
