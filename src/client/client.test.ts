@@ -192,6 +192,17 @@ describe('TTameClient requests', () => {
     expect(put?.headers.get('Authorization')).toBeNull()
   })
 
+  it('asks for one model by id@version, escaped in the path, and throws unknown_model as a ProblemError', async () => {
+    const model = { id: 'cifar10-cnn', version: '1.7.0', labels: ['airplane'] }
+    const { client, sent } = scripted([json(model), problem(404, 'unknown_model')])
+    expect(await client.getModel('cifar10-cnn@1.7.0')).toEqual(model)
+    expect(sent[0]).toMatchObject({ url: 'http://api.test/v1/models/cifar10-cnn%401.7.0', method: 'GET' })
+    const error = await client.getModel('no/such').catch((e: unknown) => e)
+    expect(sent[1]?.url).toBe('http://api.test/v1/models/no%2Fsuch')
+    expect(error).toBeInstanceOf(ProblemError)
+    expect(error).toMatchObject({ status: 404, code: 'unknown_model' })
+  })
+
   it('keeps a base URL path prefix', async () => {
     const sent: string[] = []
     const client = new TTameClient({

@@ -7,8 +7,8 @@ import type {
   classRefSchema,
   explainOptionsSchema,
   explainResponseSchema,
-  modelInfoSchema,
   modelListEntrySchema,
+  modelSchema,
   problemSchema,
 } from '../shared/contract'
 import type {
@@ -30,11 +30,14 @@ export type ExplainOptions = z.input<typeof explainOptionsSchema>
 /** The API's answer to one explanation, with maps and overlays as base64 PNGs. */
 export type ExplainResponse = z.output<typeof explainResponseSchema>
 
-/** A served model with its labels (`GET /v1/models/{id}`). */
-export type ModelInfo = z.output<typeof modelInfoSchema>
+/** A served model with its labels and the link to its ONNX graph (`GET /v1/models/{id}`). */
+export type Model = z.output<typeof modelSchema>
 
-/** An entry of `GET /v1/models`. */
+/** An entry of `GET /v1/models`: a model and `labelsUrl`, its labels unless the list was asked `labels=false`. */
 export type ModelListEntry = z.output<typeof modelListEntrySchema>
+
+/** An entry of `GET /v1/models` asked with its labels (the default): the whole model and `labelsUrl`. */
+export type ListedModel = Model & Pick<ModelListEntry, 'labelsUrl'>
 
 /** An RFC 9457 problem body as the API sends it, with a stable `code` and the request id. */
 export type Problem = z.output<typeof problemSchema>

@@ -17,9 +17,8 @@ export class Api implements Explainer {
     this.#client = new TTameClient({ baseUrl: location.origin, apiKey })
   }
 
-  async models(): Promise<Model[]> {
-    // Listed with their labels (the default), so every entry is a whole Model.
-    return (await this.#client.listModels()) as Model[]
+  models(): Promise<Model[]> {
+    return this.#client.listModels()
   }
 
   /** A model's ONNX graph (`onnx.url`); the browser keeps it, immutable, in its HTTP cache. */

@@ -110,6 +110,27 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('the t-tame command on th
     expect(readdirSync(join(dir, 'maps')).filter((name) => /\.overlay-\d+\.png$/.test(name))).toHaveLength(2)
   })
 
+  it('lists the served models, and one model’s class ids and labels for --classes', async () => {
+    const listed = await run(['models'])
+    expect(listed, listed.stderr).toMatchObject({ code: 0 })
+    const [header, ...rows] = listed.stdout.trim().split('\n')
+    expect(header?.split(/\s+/)).toEqual(['model', 'family', 'classes', 'input', 'map', 'default'])
+    const defaults = rows.filter((row) => row.trimEnd().endsWith('yes'))
+    expect(defaults).toHaveLength(1)
+    const model = defaults[0]?.split(/\s+/)[0] as string
+    expect(model).toMatch(/^cifar10-cnn@\d+\.\d+\.\d+$/)
+
+    const classes = await run(['models', model])
+    expect(classes, classes.stderr).toMatchObject({ code: 0 })
+    const lines = classes.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(new RegExp(`^${model}: 10 classes, cnn, input \\d+x\\d+$`))
+    expect(lines.slice(2).map((line) => line.trim().split(/\s+/))).toContainEqual(['3', 'cat'])
+    const json = JSON.parse((await run(['models', model, '--json'])).stdout) as { labels: string[] }
+    expect(json.labels).toHaveLength(10)
+    const unknown = await run(['models', 'no-such-model'])
+    expect([unknown.code, unknown.stderr]).toEqual([5, expect.stringContaining('no-such-model')])
+  })
+
   it('says what went wrong and exits with a status per kind of failure', async () => {
     const photo = join(photosDir, readdirSync(photosDir)[0] as string)
     const badKey = await run(['explain', photo], { T_TAME_API_KEY: 'wrong' })

@@ -83,6 +83,19 @@ describe.skipIf(!hasSampleImages() || !hasModelPack())('the TypeScript SDK on th
     expectImages(result)
   })
 
+  it('lists the models with their labels or without, and gets one by id@version, its graph the listed one', async () => {
+    const [listed] = (await client.listModels()).filter((model) => model.default)
+    if (!listed) throw new Error('no default model listed')
+    const { labelsUrl, ...model } = listed
+    expect(await client.getModel(`${model.id}@${model.version}`)).toEqual(model)
+    expect(labelsUrl).toMatch(new RegExp(`/v1/models/${model.id}@${model.version}$`))
+    const slim = await client.listModels({ labels: false })
+    expect(slim.map(({ id, labels }) => ({ id, labels }))).toContainEqual({ id: model.id, labels: undefined })
+    expect((await client.modelGraph(model)).byteLength).toBe(model.onnx.bytes)
+    const unknown = await client.getModel('no-such-model').catch((error: unknown) => error)
+    expect(unknown).toMatchObject({ status: 404, code: 'unknown_model' })
+  })
+
   it('runs a job of 20 photos; its webhook, refused twice, is delivered and verified, a tampered one not', async () => {
     receiver.inbox('sdk-job').statuses = [500, 500, 200]
     const uploads = await Promise.all(photos.slice(2, 22).map((bytes) => client.upload(bytes)))

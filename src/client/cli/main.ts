@@ -3,12 +3,14 @@ import { batchCommand } from './batchCommand'
 import { explainCommand } from './explainCommand'
 import { describeFailure, EXIT, UsageError } from './failure'
 import type { Io } from './io'
+import { modelsCommand } from './modelsCommand'
 import { DEFAULT_URL } from './options'
 
 const USAGE = `Usage: t-tame <command> [options]
 
   explain <image>            explain one photo: predictions as a table (or --json), overlay and maps as images
   batch <dir> --out <dir>    explain every image of a folder through uploads and jobs; re-run to resume
+  models [model]             the models the API serves, or one model's class ids and labels
 
   t-tame <command> --help    the command's options
   t-tame --version
@@ -27,6 +29,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     if (command === 'explain') await explainCommand(args, io)
     else if (command === 'batch') return await batchCommand(args, io)
+    else if (command === 'models') await modelsCommand(args, io)
     else if (command === '--version') io.stdout.write(`${packageJson.version}\n`)
     else if (command === '--help' || command === '-h' || command === 'help') io.stdout.write(`${USAGE}\n`)
     else throw new UsageError(command ? `Unknown command ${JSON.stringify(command)}.\n\n${USAGE}` : USAGE)
