@@ -26,7 +26,7 @@ def test_train_backbone_attention_and_export_a_pack(tmp_path):
     run = tmp_path / "run"
     cli("train-backbone", "--backbone", "cifar_resnet", "--out", run, "--epochs", "1", "--limit", "512", cwd=cwd)
     cli("train-attention", "--backbone", "cifar_resnet", "--weights", run / "backbone.pt", "--out", run,
-        "--epochs", "1", "--limit", "256", "--levels", "0.5", "--levels-from", "0.2", "--level-sharpness", "8", "--removal-weight", "0.5",
+        "--epochs", "2", "--keep-epochs", "--limit", "256", "--levels", "0.5", "--levels-from", "0.2", "--level-sharpness", "8", "--removal-weight", "0.5",
         "--area-weight", "1", "--seed", "3", cwd=cwd)
     trained = json.loads((run / "train-attention.json").read_text())
     assert trained["levels"] == 0.5 and trained["levelsFrom"] == 0.2 and trained["levelSharpness"] == 8
@@ -35,12 +35,17 @@ def test_train_backbone_attention_and_export_a_pack(tmp_path):
     masking = Masking("black", levels=0.5, levels_from=0.2, level_sharpness=8)
     record = torch.load(run / "attention.pt")
     assert Masking.from_record(record) == masking and record["seed"] == 3  # evaluate's report names the seed
+    kept = [torch.load(run / f"attention-e{epoch}.pt") for epoch in (1, 2)]
+    assert [checkpoint["epoch"] for checkpoint in kept] == [1, 2] and record["epoch"] == 2
+    weights = [torch.cat([value.flatten().float() for name, value in checkpoint["model"].items()
+                          if name.startswith("attention.")]) for checkpoint in kept]
+    assert not torch.equal(*weights)  # each file holds its own epoch's attention
     pack = tmp_path / "pack"
     cli("export", "--checkpoint", run / "attention.pt", "--out", pack, "--id", "smoke-cnn", cwd=cwd)
     manifest = json.loads((pack / "manifest.json").read_text())
     assert manifest["id"] == "smoke-cnn" and manifest["family"] == "cnn"
     assert manifest["mapSize"] == {"width": 16, "height": 16}
-    assert manifest["training"]["epochs"] == {"backbone": 1, "attention": 1}
+    assert manifest["training"]["epochs"] == {"backbone": 1, "attention": 2}
     assert len(manifest["training"]["commands"]) == 3
     assert manifest["training"]["hardware"].endswith("(CPU)")  # the runs record where they trained
     assert 0 <= manifest["metrics"]["top1"] <= 1

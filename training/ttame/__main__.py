@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     p.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda")
+    p.add_argument("--keep-epochs", action="store_true",
+                   help="also keep each epoch's checkpoint as OUT/attention-eN.pt (to measure the epochs of one "
+                        "schedule; the last is attention.pt as well)")
     p.add_argument("--fill", type=checked_fill, default=Masking.fill,
                    help="what the training masking puts where a map is low (ttame/fills.py): one of "
                         f"{', '.join(FILLS)} (black = the paper's), or a mix drawn per image like impute:3,black:1")
@@ -155,8 +158,8 @@ def main(argv: list[str] | None = None) -> None:
         summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
-                                  labels=labels, workers=args.workers,
-                                  masking=masking,
+                                  labels=labels, workers=args.workers, masking=masking,
+                                  keep_epochs=args.keep_epochs,
                                   loss_weights=LossWeights(**{w.name: getattr(args, w.name)
                                                               for w in fields(LossWeights)}))
     elif args.command == "evaluate":

@@ -123,10 +123,12 @@ def train_backbone(backbone: str, out: Path, *, epochs: int, batch_size: int, lr
 def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: int, batch_size: int, lr: float,
                     weight_decay: float, seed: int, loss_weights: LossWeights = LossWeights(),
                     limit: int | None = None, device: torch.device = torch.device("cpu"), data: Path | None = None,
-                    labels: list[str] | None = None, workers: int = 2, masking: Masking = Masking()) -> dict:
+                    labels: list[str] | None = None, workers: int = 2, masking: Masking = Masking(),
+                    keep_epochs: bool = False) -> dict:
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
     OneCycleLR, on `data` (a folder of photos; default CIFAR-10). Saves out/attention.pt holding the backbone
-    reference, class labels, and backbone + attention weights: all that `evaluate` and `export` need."""
+    reference, class labels, and backbone + attention weights: all that `evaluate` and `export` need; with
+    `keep_epochs`, each epoch's as out/attention-eN.pt too, to measure the epochs of one schedule."""
     torch.manual_seed(seed)
     # A random-init classifier (no weights) gets one class per label; trained weights bring their own count.
     model = ExplainedClassifier(backbone, len(labels) if labels and not weights else None, weights)
@@ -136,10 +138,12 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
     out.mkdir(parents=True, exist_ok=True)
 
     def after_epoch(epoch):
-        torch.save({"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
-                    "data": train.description, **asdict(masking), "lr": lr, "batch_size": batch_size, "seed": seed,
-                    "loss_weights": asdict(loss_weights), "model": cpu_state(model), "epoch": epoch},
-                   out / "attention.pt")
+        checkpoint = {"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
+                      "data": train.description, **asdict(masking), "lr": lr, "batch_size": batch_size, "seed": seed,
+                      "loss_weights": asdict(loss_weights), "model": cpu_state(model), "epoch": epoch}
+        torch.save(checkpoint, out / "attention.pt")
+        if keep_epochs:
+            torch.save(checkpoint, out / f"attention-e{epoch}.pt")
         return {}
 
     optimizer = torch.optim.SGD(model.attention.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
