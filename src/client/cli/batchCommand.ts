@@ -10,7 +10,7 @@ import { sleep } from '../retry'
 import type { ExplainOptions } from '../types'
 import { type BatchChunk, BatchJournal } from './batchJournal'
 import { EXIT, UsageError } from './failure'
-import { type Io, imageFileName } from './io'
+import { type Io, imageFileName, prettyJson } from './io'
 import { CONNECTION_OPTIONS, clientFrom, EXPLAIN_OPTIONS, explainOptionsFrom, wholeNumber } from './options'
 import { createProgress, PROGRESS_MODES, type Progress, type ProgressMode } from './progress'
 
@@ -195,7 +195,7 @@ class Batch {
     const record = { image, jobId: chunk.jobId, index: item.index, result: { ...item.result, explanations } }
     // The JSON last and whole: its presence is what marks the image done for a re-run.
     const path = join(this.out, `${image}${RESULT_SUFFIX}`)
-    await writeFile(`${path}.tmp`, `${JSON.stringify(record, null, 2)}\n`)
+    await writeFile(`${path}.tmp`, prettyJson(record))
     await rename(`${path}.tmp`, path)
     this.done.add(image)
     this.written++

@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ExplainResult } from '../results'
 import { UsageError } from './failure'
-import { type Io, imageFileName, table } from './io'
+import { type Io, imageFileName, prettyJson, table } from './io'
 import { CONNECTION_OPTIONS, clientFrom, EXPLAIN_OPTIONS, explainOptionsFrom } from './options'
 
 const OPTIONS = {
@@ -57,7 +57,7 @@ export async function explainCommand(args: string[], io: Io): Promise<void> {
     ...(values.overlay !== undefined && { overlay: true, overlayFormat: overlayFormatOf(values.overlay) }),
   })
   const name = basename(image)
-  io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : summary(name, result))
+  io.stdout.write(values.json ? prettyJson(result) : summary(name, result))
 
   const [first] = result.explanations
   const overlay = first?.overlayBytes()

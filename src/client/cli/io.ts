@@ -12,6 +12,9 @@ const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/webp': '
 export const imageFileName = (image: string, kind: 'map' | 'overlay', classId: number, type = 'image/png') =>
   `${image}.${kind}-${classId}.${EXTENSIONS[type] ?? 'bin'}`
 
+/** A JSON answer or record as the tool prints and writes it: indented, ending in a newline. */
+export const prettyJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
+
 /** Rows as aligned columns: text left, numbers right. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((row) => row.map(String))]

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { Model, ModelListEntry } from '../types'
 import { UsageError } from './failure'
-import { type Io, table } from './io'
+import { type Io, prettyJson, table } from './io'
 import { CONNECTION_OPTIONS, clientFrom } from './options'
 
 const OPTIONS = { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const
@@ -43,13 +43,12 @@ export async function modelsCommand(args: string[], io: Io): Promise<void> {
   const [id, ...extra] = positionals
   if (extra.length) throw new UsageError('Name at most one model: t-tame models [model].')
   const client = clientFrom(values, io.env)
-  const json = (answer: unknown) => `${JSON.stringify(answer, null, 2)}\n`
   if (id === undefined) {
     // Without labels: a 1000-class model's would be most of the answer, and the table shows none.
     const models = await client.listModels({ labels: false })
-    io.stdout.write(values.json ? json({ models }) : modelTable(models))
+    io.stdout.write(values.json ? prettyJson({ models }) : modelTable(models))
   } else {
     const model = await client.getModel(id)
-    io.stdout.write(values.json ? json(model) : classTable(model))
+    io.stdout.write(values.json ? prettyJson(model) : classTable(model))
   }
 }
