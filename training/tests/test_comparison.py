@@ -114,6 +114,14 @@ def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_th
     assert "up to quantile 0.9, level cuts at sharpness 16, area weight 1" in section(data)
     data["attention"] |= {"levelsFrom": 0.5}
     assert "plus masking at random levels between quantiles 0.5 and 0.9, level cuts" in section(data)
+    data["attention"] |= {"removesUpTo": 0.5}
+    assert "quantiles 0.5 and 0.9, level cuts at sharpness 16, removal pass up to the top 50 %, area" in section(data)
+    data["attention"] |= {"removesUpTo": 0.9}
+    assert "removal pass" not in section(data)  # ROAD's range, the default
+    data["attention"] |= {"scheduledEpochs": 2}
+    assert "black fill for 2 epochs at max LR 0.1" in section(data)  # a whole schedule
+    data["attention"] |= {"scheduledEpochs": 8}
+    assert "black fill for 2 of 8 epochs at max LR 0.1" in section(data)  # an epoch kept from a longer one
 
 
 def test_a_run_is_compared_with_the_baselines_stored_beside_another_run_on_the_same_images():

@@ -177,6 +177,17 @@ def test_the_removal_mask_takes_a_random_top_10_to_90_percent_of_each_map_whatev
     assert torch.allclose(at_03, torch.full((500,), 0.7))  # one quantile: every map keeps its top 70 %
 
 
+def test_the_removal_pass_can_be_held_to_the_top_of_the_maps():
+    logits = torch.linspace(-10, 30, 100).reshape(1, 10, 10).repeat(500, 1, 1)
+    torch.manual_seed(0)
+    removed = (without_random_top(logits, most=0.5) < 0.5).float().mean((1, 2))
+    assert removed.min() >= 0.1 - 0.01 and removed.max() <= 0.5 + 0.01
+    assert 0.25 < removed.mean() < 0.35  # U(0.1, 0.5)
+    assert Masking().removes_up_to == 0.9  # ROAD's range unless asked
+    with pytest.raises(ValueError, match="removal pass"):
+        Masking(removes_up_to=0.1)  # nothing left to draw
+
+
 def test_the_removal_term_is_the_class_probability_left_at_its_weight_and_off_by_default():
     predicted = torch.tensor([0, 2])
     masked = torch.zeros(2, 3)
@@ -196,6 +207,7 @@ def test_a_checkpoint_record_gives_back_its_masking_and_older_records_the_paper_
     assert Masking.from_record({"fill": "impute", "levels": 0.9}) == Masking("impute", levels=0.9)  # before levels_from
     assert Masking.from_record({"fill": "impute", "epoch": 1}) == Masking("impute")  # before levels were recorded
     assert Masking.from_record({}) == Masking("black", 0.0, 0.0, LEVEL_SHARPNESS)  # the paper's
+    assert Masking.from_record({"removes_up_to": 0.5}).removes_up_to == 0.5
 
 
 @pytest.mark.parametrize("levels, levels_from", [(0.5, 0.5), (0.5, 0.6), (1.0, 0.5), (0.0, 0.3), (0.9, -0.1)])

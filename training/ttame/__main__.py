@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--level-sharpness", type=float, default=Masking.level_sharpness,
                    help="how hard the --levels and removal passes cut: the map's standard deviation over the soft "
                         "edge's width (higher is closer to a hard top-k)")
+    p.add_argument("--removes-up-to", type=float, default=Masking.removes_up_to,
+                   help="the largest top fraction of each map the removal pass takes away (it draws between 0.1 and "
+                        "this; default 0.9, ROAD's range); lower trains the order at the top, which MoRF reads first")
     for weight in fields(LossWeights):
         p.add_argument(weight.metadata["option"], dest=weight.name, type=float, default=weight.default,
                        help=weight.metadata["help"])
@@ -152,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "train-attention":
         from .train import train_attention
         try:
-            masking = Masking(args.fill, args.levels, args.levels_from, args.level_sharpness)
+            masking = Masking(args.fill, args.levels, args.levels_from, args.level_sharpness, args.removes_up_to)
         except ValueError as error:
             parser.error(str(error))
         summary = train_attention(args.backbone, args.weights, args.out, epochs=args.epochs,

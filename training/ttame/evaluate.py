@@ -86,10 +86,10 @@ def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, f
 
 def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
-    removed pixels with, for how many epochs at which max LR and loss weights, from which seed, and which layers it
-    reads."""
-    return {**Masking.from_record(record).summary(), "epochs": record.get("epoch"), "lr": record.get("lr"),
-            "seed": record.get("seed"),
+    removed pixels with, for how many epochs (of a schedule how long) at which max LR and loss weights, from which
+    seed, and which layers it reads."""
+    return {**Masking.from_record(record).summary(), "epochs": record.get("epoch"),
+            "scheduledEpochs": record.get("epochs"), "lr": record.get("lr"), "seed": record.get("seed"),
             "lossWeights": record.get("loss_weights", asdict(LossWeights())),
             "featureLayers": list(model.feature_layers)}
 

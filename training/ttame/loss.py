@@ -65,25 +65,31 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
 
 
 LEVEL_SHARPNESS = 4.0  # by default a cut map's soft edge spans about a quarter of the map's standard deviation
-# The removal pass takes away the top 10-90 % of a map, the fractions ROAD removes (as quantiles of the map).
-REMOVED_FRACTIONS = (0.1, 0.9)
+# The removal pass takes away at least the top 10 % of a map, the least ROAD removes, and at most
+# `Masking.removes_up_to` (by default 90 %, ROAD's most), as quantiles of the map.
+FEWEST_REMOVED = 0.1
 
 
 @dataclass(frozen=True)
 class Masking:
     """How the training passes mask the images: what fills the removed pixels (`fills.named_fill`), between which
-    quantiles the levels pass cuts (`levels` 0: no such pass) and how sharply the levels and removal passes cut. With
-    the defaults, the paper's masking. Stored in a checkpoint's record under these field names."""
+    quantiles the levels pass cuts (`levels` 0: no such pass), how sharply the levels and removal passes cut and the
+    largest top fraction the removal pass takes away. With the defaults, the paper's masking. Stored in a checkpoint's
+    record under these field names."""
     fill: str = "black"
     levels: float = 0.0
     levels_from: float = 0.0
     level_sharpness: float = LEVEL_SHARPNESS
+    removes_up_to: float = 0.9
 
     def __post_init__(self):
         valid = 0 <= self.levels_from < self.levels < 1 if self.levels else self.levels_from == 0
         if not valid:
             raise ValueError(f"the levels pass cuts between quantiles {self.levels_from:g} and {self.levels:g}: "
                              "need 0 <= from < levels < 1")
+        if not FEWEST_REMOVED < self.removes_up_to < 1:
+            raise ValueError(f"the removal pass takes away up to {self.removes_up_to:g} of a map: "
+                             f"need {FEWEST_REMOVED:g} < it < 1")
 
     @classmethod
     def from_record(cls, record: dict) -> Masking:
@@ -93,7 +99,7 @@ class Masking:
     def summary(self) -> dict:
         """As training summaries and evaluation results name it."""
         return {"fill": self.fill, "levels": self.levels, "levelsFrom": self.levels_from,
-                "levelSharpness": self.level_sharpness}
+                "levelSharpness": self.level_sharpness, "removesUpTo": self.removes_up_to}
 
 
 def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0,
@@ -113,11 +119,11 @@ def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0,
     return torch.sigmoid((flat - level) / scale).view_as(own_logits)
 
 
-def without_random_top(own_logits: torch.Tensor, sharpness: float = LEVEL_SHARPNESS) -> torch.Tensor:
-    """The mask that removes each own-class map's top fraction, drawn in `REMOVED_FRACTIONS`: the complement of
-    `at_random_level` cut between the matching quantiles, with the same invariance to the map's shift and scale."""
-    fewest, most = REMOVED_FRACTIONS
-    return 1 - at_random_level(own_logits, 1 - fewest, 1 - most, sharpness)
+def without_random_top(own_logits: torch.Tensor, sharpness: float = LEVEL_SHARPNESS, most: float = 0.9) -> torch.Tensor:
+    """The mask that removes each own-class map's top fraction, drawn between `FEWEST_REMOVED` and `most`: the
+    complement of `at_random_level` cut between the matching quantiles, with the same invariance to the map's shift
+    and scale."""
+    return 1 - at_random_level(own_logits, 1 - FEWEST_REMOVED, 1 - most, sharpness)
 
 
 def mask_images(images: torch.Tensor, own_maps: torch.Tensor, family, standardize, fill: str = "black") -> torch.Tensor:

@@ -10,7 +10,7 @@ from pathlib import Path
 from .comparison import (CONFIDENCE, FLOORS, IMAGE_INDEPENDENT, RESAMPLES, class_breakdown, paired_differences,
                          per_image, standing)
 from .evaluate import SANITY_IMAGES
-from .loss import LEVEL_SHARPNESS, LossWeights
+from .loss import LEVEL_SHARPNESS, LossWeights, Masking
 from .metrics import AD_IC, LOWER_IS_BETTER, METRICS, ROAD
 
 MARKER = "<!-- results -->"
@@ -99,7 +99,8 @@ def _how_trained(attention: dict | None) -> str:
     """The heading's account of the T-TAME measured (results older than that record have none)."""
     if not attention:
         return ""
-    epochs = f"{attention['epochs']} epoch{'s' if attention['epochs'] != 1 else ''}"
+    epochs, scheduled = attention["epochs"], attention.get("scheduledEpochs") or attention["epochs"]
+    epochs = f"{epochs} of {scheduled} epochs" if scheduled != epochs else f"{epochs} epoch{'s' if epochs != 1 else ''}"
     lr = f" at max LR {attention['lr']}" if attention.get("lr") else ""
     seed = f", seed {attention['seed']}" if attention.get("seed") else ""  # 0, the default, or not recorded: unsaid
     return (f"; T-TAME reads {', '.join(attention['featureLayers'])}, trained with {attention['fill']} fill for "
@@ -110,8 +111,10 @@ def _levels(attention: dict) -> str:
     levels, lowest = attention.get("levels"), attention.get("levelsFrom")
     sharpness = attention.get("levelSharpness", LEVEL_SHARPNESS)
     cuts = f"between quantiles {lowest:g} and {levels:g}" if lowest else f"up to quantile {levels:g}" if levels else ""
+    removes = attention.get("removesUpTo", Masking.removes_up_to)
     return ((f", plus masking at random levels {cuts}" if cuts else "") +
-            (f", level cuts at sharpness {sharpness:g}" if sharpness != LEVEL_SHARPNESS else ""))
+            (f", level cuts at sharpness {sharpness:g}" if sharpness != LEVEL_SHARPNESS else "") +
+            (f", removal pass up to the top {removes * 100:g} %" if removes != Masking.removes_up_to else ""))
 
 
 def _loss_weights(weights: dict | None) -> str:

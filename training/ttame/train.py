@@ -140,7 +140,8 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
     def after_epoch(epoch):
         checkpoint = {"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
                       "data": train.description, **asdict(masking), "lr": lr, "batch_size": batch_size, "seed": seed,
-                      "loss_weights": asdict(loss_weights), "model": cpu_state(model), "epoch": epoch}
+                      "loss_weights": asdict(loss_weights), "model": cpu_state(model), "epoch": epoch,
+                      "epochs": epochs}  # the schedule's length: a kept epoch's checkpoint says it is "2 of 8"
         torch.save(checkpoint, out / "attention.pt")
         if keep_epochs:
             torch.save(checkpoint, out / f"attention-e{epoch}.pt")
@@ -182,5 +183,6 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     sharpness = masking.level_sharpness
     cut = (masked_logits(at_random_level(own, masking.levels, masking.levels_from, sharpness))
            if masking.levels > 0 else None)
-    removed = masked_logits(without_random_top(own, sharpness)) if loss_weights.removal > 0 else None
+    removed = (masked_logits(without_random_top(own, sharpness, masking.removes_up_to))
+               if loss_weights.removal > 0 else None)
     return ttame_loss(paper, predicted, psi, loss_weights, cut, removed)
