@@ -98,6 +98,16 @@ def test_the_report_says_better_or_worse_only_where_the_interval_does():
     assert "| −0.400 |" in dog
 
 
+def test_the_report_gives_the_road_curves_of_the_methods_that_have_them():
+    data = results()
+    assert "ROAD by the share" not in section(data)  # results older than the curves
+    data["methods"]["ttame"]["roadByLevel"] = {"MoRF": [60.0 - 5 * i for i in range(9)], "LeRF": [80.0] * 9}
+    text = section(data)
+    assert "| method | order | 10 % | 20 % |" in text
+    assert "| T-TAME | MoRF | 60.0 | 55.0 | 50.0 |" in text and "| T-TAME | LeRF | 80.0 |" in text
+    assert "| Grad-CAM | MoRF |" not in text
+
+
 def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_the_paper():
     data = results() | {"attention": {"fill": "black", "epochs": 2, "lr": 0.1, "featureLayers": ["layer3"],
                                       "lossWeights": {"l1": 1.5, "l2": 2.0, "l3": 0.005, "l4": 0.3}}}

@@ -30,6 +30,9 @@ def test_methods_are_added_to_stored_results_of_the_same_images(tmp_path):
     first = run(out, ["frame", "ttame"])
     assert list(first["methods"]) == ["ttame", "frame"]
     assert all(len(first["methods"]["ttame"]["perImage"][m]) == 6 for m in METRICS)
+    curves = first["methods"]["ttame"]["roadByLevel"]  # the means behind MoRF and LeRF, level by level
+    assert [len(curves[k]) for k in ("MoRF", "LeRF")] == [9, 9]
+    assert np.mean(curves["MoRF"]) == pytest.approx(first["methods"]["ttame"]["MoRF"], abs=0.01)
     out.write_text(json.dumps(first | {"attention": first["attention"] | {"epochs": 3}}))  # as if another T-TAME's row
     run(out, ["centre"], update=True)
     stored = json.loads(out.read_text())

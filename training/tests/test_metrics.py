@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from ttame.metrics import METRICS, average_drop_increase, correlation_with, impute, map_correlation, measure, road
+from ttame.metrics import (METRICS, ROAD, ROAD_LEVELS, average_drop_increase, correlation_with, impute, map_correlation,
+                           measure, road, road_by_level)
 
 from tiny import FirstChannelBrightness, TopLeftPixel, tiny
 
@@ -52,13 +53,18 @@ def test_road_removes_the_evidence_first_for_morf_and_last_for_lerf():
     target = torch.tensor([0])
     assert road(model, image, target, relevance, most_relevant_first=True).item() == pytest.approx(25, abs=0.5)
     assert road(model, image, target, relevance, most_relevant_first=False).item() == pytest.approx(75, abs=1e-4)
+    curve = road_by_level(model, image, target, relevance, most_relevant_first=True)
+    assert curve.shape == (len(ROAD_LEVELS), 1) and torch.allclose(curve, torch.full_like(curve, 25), atol=1.5)
 
 
 def test_measure_gives_every_metric_per_image():
     images = torch.rand(3, 3, 4, 4)
     values = measure(tiny(FirstChannelBrightness), images, torch.tensor([0, 1, 0]), torch.rand(3, 4, 4))
-    assert list(values) == list(METRICS)
-    assert all(v.shape == (3,) for v in values.values())
+    assert [k for k in values if k in METRICS] == list(METRICS)
+    assert all(values[m].shape == (3,) for m in METRICS)
+    for kind in ROAD:  # the curve behind each ROAD measure, one value per level and image
+        assert values[f"{kind} by level"].shape == (len(ROAD_LEVELS), 3)
+        assert torch.allclose(values[f"{kind} by level"].mean(0), values[kind])
 
 
 def test_map_correlations():

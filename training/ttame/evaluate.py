@@ -13,7 +13,7 @@ from .baselines import METHODS, RISE, CentrePrior
 from .data import load_split, loader, to_float
 from .images import ImageFolderData
 from .loss import LossWeights, Masking
-from .metrics import METRICS, correlation_with, map_correlation, measure
+from .metrics import METRICS, ROAD, correlation_with, map_correlation, measure
 from .model import ExplainedClassifier, confidence, load_checkpoint
 from .sanity import sanity_checks
 
@@ -147,6 +147,7 @@ def evaluate(checkpoint: Path, out: Path, *, images: int, methods: list[str], ri
         row = {"name": method.name, "command": command, "images": n, "forwardPasses": method.forward_passes,
                "backwardPasses": method.backward_passes, "msPerExplanation": round(ms, 3),
                **{m: per_image[m].mean().item() for m in METRICS},
+               "roadByLevel": {k: [round(v, 3) for v in per_image[f"{k} by level"].mean(1).tolist()] for k in ROAD},
                **by_class(maps, y),
                "perImage": {m: [round(v, 3) for v in per_image[m].tolist()] for m in METRICS}}
         measured = {**results["methods"], key: row}

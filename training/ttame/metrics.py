@@ -88,10 +88,10 @@ def impute(image: np.ndarray, removed: np.ndarray, rng: np.random.Generator, noi
 
 
 @torch.no_grad()
-def road(model, images, targets, maps, most_relevant_first: bool, seed: int = 0) -> torch.Tensor:
-    """Per-image ROAD (in %): the target confidence averaged over v = 10..90 % of the pixels removed, most relevant
-    first (MoRF) or least relevant first (LeRF). Exactly round(v% x pixels) go at each level, so pixels tied at the
-    threshold cannot take more than v% with them."""
+def road_by_level(model, images, targets, maps, most_relevant_first: bool, seed: int = 0) -> torch.Tensor:
+    """ROAD's curve [len(ROAD_LEVELS), B]: each image's target confidence (in %) with v = 10..90 % of its pixels
+    removed, most relevant first (MoRF) or least relevant first (LeRF), and imputed. Exactly round(v% x pixels) go at
+    each level, so pixels tied at the threshold cannot take more than v% with them."""
     rng = np.random.default_rng(seed)
     flat = maps.flatten(1)
     order = flat.argsort(1, descending=most_relevant_first)
@@ -104,16 +104,23 @@ def road(model, images, targets, maps, most_relevant_first: bool, seed: int = 0)
         imputed = torch.stack([torch.from_numpy(impute(img.numpy().astype(np.float64), r, rng)).float()
                                for img, r in zip(images, removed)])
         scores.append(confidence(model, imputed, targets) * 100)
-    return torch.stack(scores).mean(0)
+    return torch.stack(scores)
+
+
+def road(model, images, targets, maps, most_relevant_first: bool, seed: int = 0) -> torch.Tensor:
+    """Per-image ROAD (in %): `road_by_level` averaged over the levels."""
+    return road_by_level(model, images, targets, maps, most_relevant_first, seed).mean(0)
 
 
 def measure(model, images, targets, maps, clean_scores=None) -> dict[str, torch.Tensor]:
-    """Every measure of `METRICS`, per image [B]."""
+    """Every measure of `METRICS`, per image [B], and ROAD's curves behind MoRF and LeRF as "MoRF by level" and
+    "LeRF by level" [len(ROAD_LEVELS), B]: where along the removal a method gains or loses."""
     out = {}
     for level in AD_IC_LEVELS:
         out[f"AD{level}"], out[f"IC{level}"] = average_drop_increase(model, images, targets, maps, level, clean_scores)
-    out["MoRF"] = road(model, images, targets, maps, most_relevant_first=True)
-    out["LeRF"] = road(model, images, targets, maps, most_relevant_first=False)
+    for kind in ROAD:
+        out[f"{kind} by level"] = road_by_level(model, images, targets, maps, most_relevant_first=kind == "MoRF")
+        out[kind] = out[f"{kind} by level"].mean(0)
     return out
 
 

@@ -11,7 +11,7 @@ from .comparison import (CONFIDENCE, FLOORS, IMAGE_INDEPENDENT, RESAMPLES, class
                          per_image, standing)
 from .evaluate import SANITY_IMAGES
 from .loss import LEVEL_SHARPNESS, LossWeights, Masking
-from .metrics import AD_IC, LOWER_IS_BETTER, METRICS, ROAD
+from .metrics import AD_IC, LOWER_IS_BETTER, METRICS, ROAD, ROAD_LEVELS
 
 MARKER = "<!-- results -->"
 SIGN = {"better": "✓", "worse": "✗", "no difference": "="}
@@ -41,6 +41,19 @@ def measures_table(results: dict) -> list[str]:
         lines.append(f"| T-TAME, first {n} images | " + " | ".join(f"{v:.2f}" for v in means)
                      + f" | 1 | {ttame['msPerExplanation']:.2f} | {n} |")
     return lines
+
+
+def road_levels_table(results: dict) -> list[str]:
+    """ROAD's curves behind MoRF and LeRF, for the methods whose results have them (newer than that record)."""
+    rows = [(row["name"], kind, row["roadByLevel"][kind]) for kind in ROAD
+            for row in results["methods"].values() if "roadByLevel" in row]
+    if not rows:
+        return []
+    return ["", "ROAD by the share of pixels removed and imputed: the mean target confidence (%) at each level, whose "
+                "mean over the levels is MoRF or LeRF.", "",
+            "| method | order | " + " | ".join(f"{level} %" for level in ROAD_LEVELS) + " |",
+            "|---|---|" + "---|" * len(ROAD_LEVELS),
+            *(f"| {name} | {kind} | " + " | ".join(f"{v:.1f}" for v in curve) + " |" for name, kind, curve in rows)]
 
 
 def differences_table(results: dict) -> list[str]:
@@ -131,7 +144,7 @@ def section(results: dict) -> str:
     lines = [f"### {results['backbone']} ({results['family']}), {results['images']} {source}{top1}"
              f"{_how_trained(results.get('attention'))}", "",
              *(f"Command: `{c}`" for c in results["commands"]), "",
-             *measures_table(results)]
+             *measures_table(results), *road_levels_table(results)]
     paired = "ttame" in results["methods"] and all("perImage" in r for r in results["methods"].values())
     if paired and len(results["methods"]) > 1:
         lines += ["", f"T-TAME minus each method on the same images (its first n where a method ran on fewer), mean "
