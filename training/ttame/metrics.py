@@ -107,11 +107,6 @@ def road_by_level(model, images, targets, maps, most_relevant_first: bool, seed:
     return torch.stack(scores)
 
 
-def road(model, images, targets, maps, most_relevant_first: bool, seed: int = 0) -> torch.Tensor:
-    """Per-image ROAD (in %): `road_by_level` averaged over the levels."""
-    return road_by_level(model, images, targets, maps, most_relevant_first, seed).mean(0)
-
-
 def measure(model, images, targets, maps, clean_scores=None) -> dict[str, torch.Tensor]:
     """Every measure of `METRICS`, per image [B], and ROAD's curves behind MoRF and LeRF as "MoRF by level" and
     "LeRF by level" [len(ROAD_LEVELS), B]: where along the removal a method gains or loses."""
