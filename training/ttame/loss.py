@@ -65,9 +65,9 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
 
 
 LEVEL_SHARPNESS = 4.0  # by default a cut map's soft edge spans about a quarter of the map's standard deviation
-# The removal pass takes away at least the top 10 % of a map, the least ROAD removes, and at most
-# `Masking.removes_up_to` (by default 90 %, ROAD's most), as quantiles of the map.
-FEWEST_REMOVED = 0.1
+# ROAD removes 10-90 % of an image's pixels. The removal pass takes away at least the top 10 % of a map and at most
+# `Masking.removes_up_to`, by default 90 % (as quantiles of the map).
+FEWEST_REMOVED, MOST_REMOVED = 0.1, 0.9
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Masking:
     levels: float = 0.0
     levels_from: float = 0.0
     level_sharpness: float = LEVEL_SHARPNESS
-    removes_up_to: float = 0.9
+    removes_up_to: float = MOST_REMOVED
 
     def __post_init__(self):
         valid = 0 <= self.levels_from < self.levels < 1 if self.levels else self.levels_from == 0
@@ -119,7 +119,8 @@ def at_random_level(own_logits: torch.Tensor, most: float, least: float = 0.0,
     return torch.sigmoid((flat - level) / scale).view_as(own_logits)
 
 
-def without_random_top(own_logits: torch.Tensor, sharpness: float = LEVEL_SHARPNESS, most: float = 0.9) -> torch.Tensor:
+def without_random_top(own_logits: torch.Tensor, sharpness: float = LEVEL_SHARPNESS,
+                       most: float = MOST_REMOVED) -> torch.Tensor:
     """The mask that removes each own-class map's top fraction, drawn between `FEWEST_REMOVED` and `most`: the
     complement of `at_random_level` cut between the matching quantiles, with the same invariance to the map's shift
     and scale."""
