@@ -73,6 +73,11 @@ def test_removal_adds_the_class_probability_left_after_a_third_masked_pass_witho
         assert all_three[term].item() == levels[term].item()
     assert all_three["loss"].item() == pytest.approx(levels["loss"].item() + 0.75 * all_three["p_removed"].item(),
                                                      rel=1e-5)
+    torch.manual_seed(1)
+    log_form = attention_step_loss(model, images, LossWeights(removal_ce=0.5), Masking("impute", levels=0.9))
+    assert log_form["ce_removed"].item() == pytest.approx(all_three["ce_removed"].item())  # the same removal pass
+    assert log_form["loss"].item() == pytest.approx(levels["loss"].item() + 0.5 * log_form["ce_removed"].item(),
+                                                    rel=1e-5)
 
 
 def test_pretrained_names_a_real_torchvision_enum_or_refuses():

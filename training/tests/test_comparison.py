@@ -120,6 +120,9 @@ def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_th
             "area weight 1, area exponent 0.5\n") in section(data)
     data["attention"]["lossWeights"] |= {"removal": 1.5}
     assert "up to quantile 0.9, area weight 1, area exponent 0.5, removal weight 1.5\n" in section(data)
+    removal_ce = data | {"attention": data["attention"] | {"lossWeights": data["attention"]["lossWeights"]
+                                                           | {"removal": 0.0, "removal_ce": 1.5}}}
+    assert "area exponent 0.5, removal cross-entropy weight 1.5\n" in section(removal_ce)
     data["attention"] |= {"levelSharpness": 16.0}
     assert "up to quantile 0.9, level cuts at sharpness 16, area weight 1" in section(data)
     data["attention"] |= {"levelsFrom": 0.5}

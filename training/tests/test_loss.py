@@ -200,6 +200,30 @@ def test_the_removal_term_is_the_class_probability_left_at_its_weight_and_off_by
     assert with_removal["loss"].item() == pytest.approx(paper["loss"].item() + 1.5 * 0.5)
 
 
+def test_the_removal_cross_entropy_is_minus_log_of_one_minus_p_and_keeps_its_gradient_where_p_is_near_1():
+    predicted = torch.tensor([0, 2])
+    masked = torch.zeros(2, 3)
+    removed = torch.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 2 * math.log(2)]])  # p = 1/3 and 4/6
+    psi = torch.full((2, 2, 4, 4), 0.5)
+    paper = ttame_loss(masked, predicted, psi)
+    assert LossWeights().removal_ce == 0 and not LossWeights().removes
+    with_ce = ttame_loss(masked, predicted, psi, LossWeights(removal_ce=2.0), removed_logits=removed)
+    expected = -(math.log(2 / 3) + math.log(2 / 6)) / 2
+    assert with_ce["ce_removed"].item() == pytest.approx(expected)
+    assert with_ce["loss"].item() == pytest.approx(paper["loss"].item() + 2.0 * expected)
+
+    # a removal that leaves the classifier sure of its class (p = 1 - 1e-6, past float32's 1 - p)
+    confident = torch.tensor([[math.log(2e6 - 2), 0.0, 0.0]], requires_grad=True)
+    one = torch.tensor([0])
+    ce = ttame_loss(masked[:1], one, psi[:1], LossWeights(removal_ce=1.0), removed_logits=confident)["ce_removed"]
+    assert ce.item() == pytest.approx(-math.log(1e-6), rel=1e-3)  # finite and exact
+    ce_grad, = torch.autograd.grad(ce, confident)
+    p = ttame_loss(masked[:1], one, psi[:1], LossWeights(removal=1.0), removed_logits=confident)["p_removed"]
+    p_grad, = torch.autograd.grad(p, confident)
+    assert ce_grad[0, 0].item() == pytest.approx(1.0, rel=1e-3)  # d/dz_y -log(1 - p) = p
+    assert p_grad[0, 0].item() < 1e-5  # p's own gradient, p(1 - p), has all but vanished there
+
+
 def test_a_checkpoint_record_gives_back_its_masking_and_older_records_the_paper_defaults():
     record = {"fill": "impute:3,black:1", "levels": 0.9, "levels_from": 0.5, "level_sharpness": 8.0, "lr": 0.025,
               "epoch": 2}

@@ -25,6 +25,14 @@ class LossWeights:
     removal: float = _weight(0.0, "--removal-weight", "removal weight",
                              "the weight of the class probability left after a masked pass removes a random top "
                              "fraction of each map, in ROAD's range (0: no such pass; 1.5 weighs it like lambda1)")
+    removal_ce: float = _weight(0.0, "--removal-ce-weight", "removal cross-entropy weight",
+                                "the weight of -log(1 - p), p that class probability left: unlike p, its gradient "
+                                "does not vanish where the removal leaves the classifier confident")
+
+    @property
+    def removes(self) -> bool:
+        """Whether the loss has a removal term, so a step needs the removal pass."""
+        return self.removal > 0 or self.removal_ce > 0
 
 
 def select_maps(maps: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:
@@ -51,7 +59,7 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
                removed_logits: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """The paper's terms; with `cut_logits` (the pass that keeps a random top fraction, `at_random_level`) its
     cross-entropy at the paper's weight λ1; with `removed_logits` (the pass that removes one, `without_random_top`)
-    the class probability left after the removal, at `w.removal`."""
+    the class probability p left after the removal at `w.removal`, and -log(1 - p) at `w.removal_ce`."""
     ce = F.cross_entropy(masked_logits, predicted)
     e, v = area(psi, w.l4), smoothness(psi)
     terms = {"loss": w.l1 * ce + w.l2 * (e + w.l3 * v), "ce": ce, "area": e, "smoothness": v}
@@ -59,8 +67,12 @@ def ttame_loss(masked_logits: torch.Tensor, predicted: torch.Tensor, psi: torch.
         terms["ce_cut"] = F.cross_entropy(cut_logits, predicted)
         terms["loss"] = terms["loss"] + w.l1 * terms["ce_cut"]
     if removed_logits is not None:
-        terms["p_removed"] = removed_logits.softmax(1).gather(1, predicted[:, None]).mean()
-        terms["loss"] = terms["loss"] + w.removal * terms["p_removed"]
+        log_p = removed_logits.log_softmax(1)
+        terms["p_removed"] = log_p.gather(1, predicted[:, None]).exp().mean()
+        # log(1 - p) as the log of the other classes' summed probabilities: finite and exact however close p is to 1
+        others = log_p.masked_fill(F.one_hot(predicted, log_p.shape[1]).bool(), float("-inf")).logsumexp(1)
+        terms["ce_removed"] = -others.mean()
+        terms["loss"] = terms["loss"] + w.removal * terms["p_removed"] + w.removal_ce * terms["ce_removed"]
     return terms
 
 

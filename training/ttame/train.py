@@ -164,8 +164,9 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     > 0 a second masked pass keeps only a random top fraction of each own-class map (`loss.at_random_level`) and adds
     its cross-entropy: the paper's sigmoid saturates over most of a trained map, so its masking trains the edge of one
     region and leaves the order inside it, which AD/IC(15) and ROAD read, untrained. With a removal weight a further
-    pass removes a random top fraction (`loss.without_random_top`) and adds the class probability left: the paper's
-    loss asks only what the top of a map keeps, never what taking it away leaves, which is what ROAD's MoRF reads."""
+    pass removes a random top fraction (`loss.without_random_top`) and adds the class probability left (or its
+    -log(1 - p)): the paper's loss asks only what the top of a map keeps, never what taking it away leaves, which is
+    what ROAD's MoRF reads."""
     with torch.no_grad():
         features, logits = model.backbone(model.standardize(images))
     predicted = logits.argmax(1)  # model truth: no labels needed
@@ -184,5 +185,5 @@ def attention_step_loss(model: ExplainedClassifier, images: torch.Tensor,
     cut = (masked_logits(at_random_level(own, masking.levels, masking.levels_from, sharpness))
            if masking.levels > 0 else None)
     removed = (masked_logits(without_random_top(own, sharpness, masking.removes_up_to))
-               if loss_weights.removal > 0 else None)
+               if loss_weights.removes else None)
     return ttame_loss(paper, predicted, psi, loss_weights, cut, removed)
