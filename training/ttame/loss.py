@@ -24,7 +24,8 @@ class LossWeights:
     # not the paper's: 0 leaves its loss as it is
     removal: float = _weight(0.0, "--removal-weight", "removal weight",
                              "the weight of the class probability left after a masked pass removes a random top "
-                             "fraction of each map, in ROAD's range (0: no such pass; 1.5 weighs it like lambda1)")
+                             "fraction of each map, in ROAD's range (0, with no --removal-ce-weight: no such pass; "
+                             "1.5 weighs it like lambda1)")
     removal_ce: float = _weight(0.0, "--removal-ce-weight", "removal cross-entropy weight",
                                 "the weight of -log(1 - p), p that class probability left: unlike p, its gradient "
                                 "does not vanish where the removal leaves the classifier confident")
