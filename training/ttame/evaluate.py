@@ -90,7 +90,8 @@ def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     seed, and which layers it reads."""
     return {**Masking.from_record(record).summary(), "epochs": record.get("epoch"),
             "scheduledEpochs": record.get("epochs"), "lr": record.get("lr"), "seed": record.get("seed"),
-            "lossWeights": record.get("loss_weights", asdict(LossWeights())),
+            # a record from before a weight existed trained with its default, 0 for every weight beyond the paper's
+            "lossWeights": asdict(LossWeights()) | record.get("loss_weights", {}),
             "featureLayers": list(model.feature_layers)}
 
 
