@@ -188,12 +188,17 @@ def test_the_removal_pass_can_be_held_to_the_top_of_the_maps():
         Masking(removes_up_to=0.1)  # nothing left to draw
 
 
-def test_the_removal_term_is_the_class_probability_left_at_its_weight_and_off_by_default():
+def removal_case():
+    """Two images whose removal pass leaves p = 1/3 and 4/6 of their classes, with the paper's terms' inputs."""
     predicted = torch.tensor([0, 2])
     masked = torch.zeros(2, 3)
-    removed = torch.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 2 * math.log(2)]])  # p = 1/3 and 4/6
+    removed = torch.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 2 * math.log(2)]])
     psi = torch.full((2, 2, 4, 4), 0.5)
-    paper = ttame_loss(masked, predicted, psi)
+    return predicted, masked, removed, psi, ttame_loss(masked, predicted, psi)
+
+
+def test_the_removal_term_is_the_class_probability_left_at_its_weight_and_off_by_default():
+    predicted, masked, removed, psi, paper = removal_case()
     assert LossWeights().removal == 0  # the paper's loss
     with_removal = ttame_loss(masked, predicted, psi, LossWeights(removal=1.5), removed_logits=removed)
     assert with_removal["p_removed"].item() == pytest.approx((1 / 3 + 4 / 6) / 2)
@@ -201,18 +206,14 @@ def test_the_removal_term_is_the_class_probability_left_at_its_weight_and_off_by
 
 
 def test_the_removal_cross_entropy_is_minus_log_of_one_minus_p_and_keeps_its_gradient_where_p_is_near_1():
-    predicted = torch.tensor([0, 2])
-    masked = torch.zeros(2, 3)
-    removed = torch.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 2 * math.log(2)]])  # p = 1/3 and 4/6
-    psi = torch.full((2, 2, 4, 4), 0.5)
-    paper = ttame_loss(masked, predicted, psi)
+    predicted, masked, removed, psi, paper = removal_case()
     assert LossWeights().removal_ce == 0 and not LossWeights().removes
     with_ce = ttame_loss(masked, predicted, psi, LossWeights(removal_ce=2.0), removed_logits=removed)
     expected = -(math.log(2 / 3) + math.log(2 / 6)) / 2
     assert with_ce["ce_removed"].item() == pytest.approx(expected)
     assert with_ce["loss"].item() == pytest.approx(paper["loss"].item() + 2.0 * expected)
 
-    # a removal that leaves the classifier sure of its class (p = 1 - 1e-6, past float32's 1 - p)
+    # a removal that leaves the classifier sure of its class: p = 1 - 1e-6, where 1 - p in float32 is off by 5 %
     confident = torch.tensor([[math.log(2e6 - 2), 0.0, 0.0]], requires_grad=True)
     one = torch.tensor([0])
     ce = ttame_loss(masked[:1], one, psi[:1], LossWeights(removal_ce=1.0), removed_logits=confident)["ce_removed"]
