@@ -10,6 +10,7 @@ import torch
 from conftest import REPO
 from ttame.loss import Masking
 from ttame.metrics import METRICS
+from ttame.model import load_checkpoint
 
 DATA = REPO.parent / "shared" / "datasets" / "cifar10" / "train.tar.gz"
 needs_cifar = pytest.mark.skipif(not DATA.exists(), reason=f"CIFAR-10 not found at {DATA}")
@@ -28,16 +29,17 @@ def test_train_backbone_attention_and_export_a_pack(tmp_path):
     cli("train-attention", "--backbone", "cifar_resnet", "--weights", run / "backbone.pt", "--out", run,
         "--epochs", "2", "--keep-epochs", "--limit", "256", "--levels", "0.5", "--levels-from", "0.2", "--level-sharpness", "8", "--removal-weight", "0.5",
         "--removal-ce-weight", "0.25",
-        "--removes-up-to", "0.6",
+        "--removes-up-to", "0.6", "--channel-gates",
         "--area-weight", "1", "--seed", "3", cwd=cwd)
     trained = json.loads((run / "train-attention.json").read_text())
     assert trained["levels"] == 0.5 and trained["levelsFrom"] == 0.2 and trained["levelSharpness"] == 8
-    assert trained["removesUpTo"] == 0.6
+    assert trained["removesUpTo"] == 0.6 and trained["channelGates"]
     assert "p_removed" in trained["history"][0] and "ce_removed" in trained["history"][0]
     assert trained["lossWeights"] == {"l1": 1.5, "l2": 1.0, "l3": 0.005, "l4": 0.3, "removal": 0.5, "removal_ce": 0.25}
     masking = Masking("black", levels=0.5, levels_from=0.2, level_sharpness=8, removes_up_to=0.6)
     record = torch.load(run / "attention.pt")
     assert Masking.from_record(record) == masking and record["seed"] == 3  # evaluate's report names the seed
+    assert load_checkpoint(run / "attention.pt")[0].attention.channel_gates  # rebuilt with the gates it trained
     kept = [torch.load(run / f"attention-e{epoch}.pt") for epoch in (1, 2)]
     assert [checkpoint["epoch"] for checkpoint in kept] == [1, 2] and record["epoch"] == 2
     assert [checkpoint["epochs"] for checkpoint in kept] == [2, 2]  # the schedule each was kept from

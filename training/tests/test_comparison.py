@@ -135,6 +135,10 @@ def test_the_heading_says_how_the_attention_was_trained_where_it_departs_from_th
     assert "black fill for 2 epochs at max LR 0.1" in section(data)  # a whole schedule
     data["attention"] |= {"scheduledEpochs": 8}
     assert "black fill for 2 of 8 epochs at max LR 0.1" in section(data)  # an epoch kept from a longer one
+    data["attention"] |= {"channelGates": False}
+    assert "reads layer3, trained with" in section(data)
+    data["attention"] |= {"channelGates": True}
+    assert "reads layer3 through channel gates, trained with" in section(data)
 
 
 def test_a_run_is_compared_with_the_baselines_stored_beside_another_run_on_the_same_images():

@@ -13,10 +13,12 @@ from conftest import needs_onnxruntime, run_onnx
 pytestmark = needs_onnxruntime
 
 
-@pytest.fixture(scope="module", params=["cifar_resnet", "cifar_vit", "resnet50", "vgg16", "vit_b_16"])
+@pytest.fixture(scope="module", params=["cifar_resnet", "cifar_vit", "cifar_vit+gates", "resnet50", "vgg16",
+                                        "vit_b_16"])
 def exported(request, tmp_path_factory):
     torch.manual_seed(0)
-    model = ExplainedClassifier(request.param).eval()  # random init, the spec's class count (10 or 1000)
+    backbone, gates = request.param.removesuffix("+gates"), request.param.endswith("+gates")
+    model = ExplainedClassifier(backbone, channel_gates=gates).eval()  # random init, the spec's class count
     for p in model.attention.parameters():  # non-trivial BN statistics and weights
         torch.nn.init.normal_(p, 0, 0.2)
     head = [m for m in model.backbone.classifier.modules() if isinstance(m, torch.nn.Linear)][-1]

@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--removes-up-to", type=float, default=Masking.removes_up_to,
                    help="the largest top fraction of each map the removal pass takes away (it draws between 0.1 and "
                         "this; default 0.9, ROAD's range); lower trains the order at the top, which MoRF reads first")
+    p.add_argument("--channel-gates", action="store_true",
+                   help="give every feature branch a squeeze-and-excitation gate (ttame/attention.py: ChannelGate), "
+                        "so that the fusion's channel weights become per image (not the paper's)")
     for weight in fields(LossWeights):
         p.add_argument(weight.metadata["option"], dest=weight.name, type=float, default=weight.default,
                        help=weight.metadata["help"])
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
                                   batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                                   seed=args.seed, limit=args.limit, device=torch.device(args.device), data=args.data,
                                   labels=labels, workers=args.workers, masking=masking,
-                                  keep_epochs=args.keep_epochs,
+                                  keep_epochs=args.keep_epochs, channel_gates=args.channel_gates,
                                   loss_weights=LossWeights(**{w.name: getattr(args, w.name)
                                                               for w in fields(LossWeights)}))
     elif args.command == "evaluate":

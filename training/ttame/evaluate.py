@@ -87,12 +87,12 @@ def by_class(maps: torch.Tensor, targets: torch.Tensor) -> dict[str, dict[str, f
 def attention_record(model: ExplainedClassifier, record: dict) -> dict:
     """How the T-TAME being evaluated was trained, where runs of one classifier differ: what its masking filled
     removed pixels with, for how many epochs (of a schedule how long) at which max LR and loss weights, from which
-    seed, and which layers it reads."""
+    seed, and which layers it reads (with channel gates or not)."""
     return {**Masking.from_record(record).summary(), "epochs": record.get("epoch"),
             "scheduledEpochs": record.get("epochs"), "lr": record.get("lr"), "seed": record.get("seed"),
             # a record from before a weight existed trained with its default, 0 for every weight beyond the paper's
             "lossWeights": asdict(LossWeights()) | record.get("loss_weights", {}),
-            "featureLayers": list(model.feature_layers)}
+            "featureLayers": list(model.feature_layers), "channelGates": model.attention.channel_gates}
 
 
 def previous_results(out: Path, fresh: dict, ttame_measured: bool) -> dict:

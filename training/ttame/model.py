@@ -25,10 +25,10 @@ class ExplainedClassifier(nn.Module):
     """`forward(images in [0,1])` -> (logits, fused class maps before sigmoid/min-max).
 
     `backbone` is a spec or anything `resolve_backbone` takes; the class count is the classifier's own (its
-    weights', else `num_classes`, else the spec's)."""
+    weights', else `num_classes`, else the spec's); `channel_gates` as `TTAME`'s."""
 
     def __init__(self, backbone: BackboneSpec | str | dict, num_classes: int | None = None,
-                 weights: str | None = None):
+                 weights: str | None = None, channel_gates: bool = False):
         super().__init__()
         self.spec = backbone if isinstance(backbone, BackboneSpec) else resolve_backbone(backbone)
         self.backbone_name = self.spec.name
@@ -44,7 +44,7 @@ class ExplainedClassifier(nn.Module):
         self.num_classes = int(logits.shape[1])
         shapes = [f.shape[1:] for f in features]
         largest = max(shapes, key=lambda s: s[1] * s[2])
-        self.attention = TTAME([s[0] for s in shapes], self.num_classes, (largest[1], largest[2]))
+        self.attention = TTAME([s[0] for s in shapes], self.num_classes, (largest[1], largest[2]), channel_gates)
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -67,7 +67,8 @@ def confidence(model: ExplainedClassifier, images: torch.Tensor, targets: torch.
 def load_checkpoint(checkpoint: str | Path) -> tuple[ExplainedClassifier, dict]:
     """A train-attention checkpoint -> (the model, the checkpoint's record: backbone reference, labels, ...)."""
     state = torch.load(checkpoint, map_location="cpu")
-    model = ExplainedClassifier(state["backbone"], state.get("num_classes"))
+    model = ExplainedClassifier(state["backbone"], state.get("num_classes"),
+                                channel_gates=state.get("channel_gates", False))  # absent: recorded before gates
     model.load_state_dict(state["model"])
     return model.eval(), state
 

@@ -116,7 +116,8 @@ def _how_trained(attention: dict | None) -> str:
     epochs = f"{epochs} of {scheduled} epochs" if scheduled != epochs else f"{epochs} epoch{'s' if epochs != 1 else ''}"
     lr = f" at max LR {attention['lr']}" if attention.get("lr") else ""
     seed = f", seed {attention['seed']}" if attention.get("seed") else ""  # 0, the default, or not recorded: unsaid
-    return (f"; T-TAME reads {', '.join(attention['featureLayers'])}, trained with {attention['fill']} fill for "
+    gates = " through channel gates" if attention.get("channelGates") else ""
+    return (f"; T-TAME reads {', '.join(attention['featureLayers'])}{gates}, trained with {attention['fill']} fill for "
             f"{epochs}{lr}{seed}{_levels(attention)}{_loss_weights(attention.get('lossWeights'))}")
 
 

@@ -124,14 +124,15 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
                     weight_decay: float, seed: int, loss_weights: LossWeights = LossWeights(),
                     limit: int | None = None, device: torch.device = torch.device("cpu"), data: Path | None = None,
                     labels: list[str] | None = None, workers: int = 2, masking: Masking = Masking(),
-                    keep_epochs: bool = False) -> dict:
+                    keep_epochs: bool = False, channel_gates: bool = False) -> dict:
     """T-TAME training on a frozen backbone (III-C3): model truth, mask selection, family-specific masking, SGD +
     OneCycleLR, on `data` (a folder of photos; default CIFAR-10). Saves out/attention.pt holding the backbone
     reference, class labels, and backbone + attention weights: all that `evaluate` and `export` need; with
-    `keep_epochs`, each epoch's as out/attention-eN.pt too, to measure the epochs of one schedule."""
+    `keep_epochs`, each epoch's as out/attention-eN.pt too, to measure the epochs of one schedule. `channel_gates`:
+    `TTAME`'s."""
     torch.manual_seed(seed)
     # A random-init classifier (no weights) gets one class per label; trained weights bring their own count.
-    model = ExplainedClassifier(backbone, len(labels) if labels and not weights else None, weights)
+    model = ExplainedClassifier(backbone, len(labels) if labels and not weights else None, weights, channel_gates)
     labels = model_labels(model.spec, model.num_classes, labels)  # refused before training, not after it
     model = model.to(device).train()
     train = training_data(model.spec, data, limit=limit, workers=workers)
@@ -139,7 +140,7 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
 
     def after_epoch(epoch):
         checkpoint = {"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
-                      "data": train.description, **asdict(masking), "lr": lr, "batch_size": batch_size, "seed": seed,
+                      "data": train.description, **asdict(masking), "channel_gates": channel_gates, "lr": lr, "batch_size": batch_size, "seed": seed,
                       "loss_weights": asdict(loss_weights), "model": cpu_state(model), "epoch": epoch,
                       "epochs": epochs}  # the schedule's length: a kept epoch's checkpoint says it is "2 of 8"
         torch.save(checkpoint, out / "attention.pt")
@@ -152,7 +153,8 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
                   train, optimizer=optimizer, epochs=epochs, batch_size=batch_size, seed=seed,
                   log_file=out / "attention-log.jsonl", after_epoch=after_epoch, device=device)
     return {"backbone": model.backbone_name, "weights": weights, "data": train.description,
-            "numClasses": model.num_classes, "featureLayers": list(model.feature_layers), "epochs": epochs,
+            "numClasses": model.num_classes, "featureLayers": list(model.feature_layers),
+            "channelGates": channel_gates, "epochs": epochs,
             "seed": seed, "lr": lr, "batch_size": batch_size, **masking.summary(), "lossWeights": asdict(loss_weights),
             "hardware": describe_hardware(device), "history": history}
 
