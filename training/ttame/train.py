@@ -139,10 +139,11 @@ def train_attention(backbone: str, weights: str | None, out: Path, *, epochs: in
     out.mkdir(parents=True, exist_ok=True)
 
     def after_epoch(epoch):
+        # "epochs", the schedule's length: a kept epoch's checkpoint says it is "2 of 8"
         checkpoint = {"backbone": model.spec.reference, "num_classes": model.num_classes, "labels": labels,
-                      "data": train.description, **asdict(masking), "channel_gates": channel_gates, "lr": lr, "batch_size": batch_size, "seed": seed,
-                      "loss_weights": asdict(loss_weights), "model": cpu_state(model), "epoch": epoch,
-                      "epochs": epochs}  # the schedule's length: a kept epoch's checkpoint says it is "2 of 8"
+                      "data": train.description, **asdict(masking), "channel_gates": channel_gates, "lr": lr,
+                      "batch_size": batch_size, "seed": seed, "loss_weights": asdict(loss_weights),
+                      "model": cpu_state(model), "epoch": epoch, "epochs": epochs}
         torch.save(checkpoint, out / "attention.pt")
         if keep_epochs:
             torch.save(checkpoint, out / f"attention-e{epoch}.pt")
